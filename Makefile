@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is set up here.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app esafety
+PORT ?= 5000
+PYTEST_ARGS ?=
+# `make run` is the local demo; set ESAFETY_ENV=production (and a secret key) for a real school.
+ESAFETY_ENV ?= development
+export ESAFETY_ENV
+
+.PHONY: install run test test-sqlite test-postgresql test-tools bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@command -v python3 >/dev/null || { echo "python3 (3.11 or newer) is needed: apt-get install python3 python3-venv"; exit 1; }
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test-tools:
+	@scripts/ensure-test-tools.sh
+
+test: install test-tools
+	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install test-tools
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: install test-tools
+	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

@@ -1,0 +1,5 @@
+"""Sign-in for every role."""
+
+from .routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,71 @@
+"""flask commands: content check, demo school, demo authenticator codes."""
+
+import json
+import sys
+
+import click
+import pyotp
+from flask import Flask, current_app
+
+from .content import ContentError
+from .content.loader import load
+
+
+@click.group("content")
+def content_group():
+    """Lessons, quizzes and curriculum data."""
+
+
+@content_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the content catalogue as JSON.")
+@click.option("--root", default=None, help="Check another content folder (default: this project).")
+def content_check(as_json: bool, root: str | None):
+    """Validate every content file; list every problem with its file and field."""
+    try:
+        catalogue = load(root or current_app.config["CONTENT_ROOT"])
+    except ContentError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(catalogue.as_json(), indent=2, ensure_ascii=False))
+        return
+    pupil = [lesson for lesson in catalogue.lessons.values()]
+    click.echo(
+        f"Content OK: {len(pupil)} pupil lessons, {len(catalogue.parent_pages)} parent pages, "
+        f"{len(catalogue.quizzes)} quizzes, {len(catalogue.platforms)} platforms, "
+        f"{len(catalogue.statements)} curriculum statements."
+    )
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the demo sign-ins as JSON.")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no users.")
+def demo_command(as_json: bool, if_empty: bool):
+    """Seed the demo school (idempotent) and print its sign-ins."""
+    from . import demo
+
+    created = demo.seed(if_empty=if_empty)
+    logins = demo.logins()
+    if as_json:
+        click.echo(json.dumps(logins, indent=2))
+        return
+    click.echo("Demo school " + ("created." if created else "already there."))
+    click.echo(demo.describe(logins))
+
+
+@click.command("demo-code")
+@click.argument("role", type=click.Choice(["dsl", "admin"]))
+def demo_code(role: str):
+    """Print the current authenticator code of the demo DSL or admin (demo accounts only)."""
+    from . import demo
+
+    click.echo(pyotp.TOTP(demo.TOTP_SECRETS[role]).now())
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(content_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(demo_code)

@@ -1,0 +1,366 @@
+"""Reads lessons/, quizzes/ and curriculum/ into a validated Catalogue, reporting every problem found."""
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import nh3
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import readability
+from .schema import (
+    Framework,
+    Lesson,
+    ParentPage,
+    Platform,
+    PlatformFile,
+    Question,
+    QuestionQuiz,
+    QuizChoice,
+    ScenarioQuiz,
+    SmartRules,
+    Statement,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one content file."""
+
+    path: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.reason}" if self.field else f"{self.path}: {self.reason}"
+
+
+class ContentError(Exception):
+    """Content failed validation; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} content problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every lesson, quiz, parent page, platform and curriculum statement, loaded once."""
+
+    lessons: dict[str, Lesson]
+    quizzes: dict[str, QuestionQuiz | ScenarioQuiz]
+    parent_pages: dict[str, ParentPage]
+    platforms: tuple[Platform, ...]
+    frameworks: tuple[Framework, ...]
+    statements: dict[str, Statement]
+    smart_rules: SmartRules
+    readability: dict[str, float] = field(default_factory=dict)
+
+    def lessons_for(self, key_stage: str) -> list[Lesson]:
+        """The pupil lessons of one key stage, SMART lessons first, in SMART order."""
+        order = "SMART"
+        return sorted(
+            (lesson for lesson in self.lessons.values() if lesson.key_stage == key_stage),
+            key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title),
+        )
+
+    def quizzes_for(self, key_stage: str) -> list:
+        """The quizzes of one key stage: age quizzes first, then scenarios by SMART letter."""
+        return sorted(
+            (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage),
+            key=lambda quiz: (quiz.kind != "age", "SMART".index(quiz.smart), quiz.title),
+        )
+
+    def activity(self, kind: str, activity_id: str):
+        """A lesson or quiz by kind and id, or None."""
+        return (self.lessons if kind == "lesson" else self.quizzes).get(activity_id)
+
+    def as_json(self) -> dict:
+        """The catalogue in the shape `flask content check --json` prints."""
+        return {
+            "lessons": [
+                {
+                    "id": lesson.id, "title": lesson.title, "audience": lesson.audience, "smart": lesson.smart,
+                    "key_stage": lesson.key_stage, "kind": lesson.kind, "topic": lesson.topic,
+                    "version": lesson.version, "steps": len(lesson.steps), "curriculum": list(lesson.curriculum),
+                    "reading_grade": round(self.readability.get(lesson.id, 0.0), 2),
+                }
+                for lesson in self.lessons.values()
+            ]
+            + [
+                {"id": page.id, "title": page.title, "audience": "parent", "smart": None, "key_stage": None,
+                 "steps": 1, "curriculum": list(page.curriculum)}
+                for page in self.parent_pages.values()
+            ],
+            "quizzes": [
+                {
+                    "id": quiz.id, "title": quiz.title, "kind": quiz.kind, "key_stage": quiz.key_stage,
+                    "smart": quiz.smart, "version": quiz.version, "pass_mark": quiz.pass_mark,
+                    "questions": len(quiz.questions) if quiz.kind != "scenario" else quiz.max_decisions,
+                    "curriculum": list(quiz.curriculum),
+                }
+                for quiz in self.quizzes.values()
+            ],
+            "platforms": [
+                {"name": p.name, "min_age": p.min_age, "pegi": p.pegi, "child_version": p.child_version,
+                 "confirmed": p.confirmed, "source": p.source, "checked": p.checked.isoformat()}
+                for p in self.platforms
+            ],
+            "curriculum": [
+                {"id": s.id, "framework": s.framework, "text": s.text, "verbatim": s.verbatim,
+                 "required": s.required}
+                for s in self.statements.values()
+            ],
+        }
+
+
+# Markdown is rendered once, at load, and sanitised: content files are reviewed, but defence in depth is cheap.
+_PUPIL_TAGS = {"p", "strong", "em", "ul", "ol", "li", "br"}
+_PARENT_TAGS = _PUPIL_TAGS | {"h2", "h3", "h4", "a", "blockquote", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+def render_markdown(text: str, audience: str) -> str:
+    """Markdown to safe HTML: pupils get no links at all; parents get https links only."""
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"])
+    if audience == "pupil":
+        return nh3.clean(html, tags=_PUPIL_TAGS, attributes={})
+    return nh3.clean(
+        html, tags=_PARENT_TAGS, attributes={"a": {"href"}}, url_schemes={"https"}, link_rel="noopener noreferrer"
+    )
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-after"))
+
+
+def _parse(model: type[BaseModel], data, path: str, problems: list[Problem]):
+    """Validate data against a model, turning each validation error into a Problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            problems.append(Problem(path, _field(item["loc"]), item["msg"].removeprefix("Value error, ")))
+        return None
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]):
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.append(Problem(str(path.relative_to(root)), "", f"not valid YAML: {error}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path.relative_to(root)), "", "must be a mapping of fields"))
+        return None
+    return data
+
+
+def _read_front_matter(path: Path, root: Path, problems: list[Problem]):
+    text = path.read_text(encoding="utf-8")
+    rel = str(path.relative_to(root))
+    if not text.startswith("---"):
+        problems.append(Problem(rel, "", "must start with YAML front matter between --- lines"))
+        return None
+    try:
+        _, head, body = text.split("---", 2)
+        data = yaml.safe_load(head) or {}
+    except (ValueError, yaml.YAMLError) as error:
+        problems.append(Problem(rel, "", f"front matter is not valid YAML: {error}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "", "front matter must be a mapping of fields"))
+        return None
+    return {**data, "body": body.strip()}
+
+
+def _strings(value) -> list[str]:
+    """The strings in a list field of raw data (anything else is left to the schema to report)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def platform_age_questions(platforms: tuple[Platform, ...], count: int) -> tuple[Question, ...]:
+    """Age questions built from the platform data, so they stay right when the data changes.
+
+    Only platforms whose minimum age is confirmed are asked about; the choice of platforms is stable
+    (by a hash of the name) so a pupil who reloads sees the same questions.
+    """
+    eligible = sorted(
+        (p for p in platforms if p.confirmed and p.min_age),
+        key=lambda p: hashlib.sha256(p.id.encode()).hexdigest(),
+    )
+    questions = []
+    for platform in eligible[:count]:
+        ages = sorted({platform.min_age, 8, 10, 13, 16, 18} - {platform.min_age})
+        distractors = [a for a in ages if a < platform.min_age][-2:] + [a for a in ages if a > platform.min_age][:1]
+        options = sorted({platform.min_age, *distractors})[:4]
+        choices = []
+        for age in options:
+            right = age == platform.min_age
+            younger = age < platform.min_age
+            choices.append(
+                QuizChoice(
+                    id=f"age-{age}",
+                    text=f"{age}",
+                    correct=right,
+                    understanding="secure" if right else ("misconception" if younger else "developing"),
+                    misconception=(
+                        f"Thinks children under {platform.min_age} may have their own {platform.name} account."
+                        if younger else None
+                    ),
+                    feedback=(
+                        f"Yes. {platform.name}'s rules say you must be {platform.min_age} to have your own account."
+                        if right
+                        else f"{platform.name}'s rules say you must be {platform.min_age} to have your own account."
+                    ),
+                )
+            )
+        questions.append(
+            Question(
+                id=f"platform-age-{platform.id}",
+                type="single",
+                prompt=f"How old do you have to be to have your own {platform.name} account?",
+                choices=tuple(choices),
+                generated=True,
+            )
+        )
+    return tuple(questions)
+
+
+def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
+    """Load and validate all content under root; raise ContentError listing every problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+
+    frameworks, statements = [], {}
+    for path in sorted((root / "curriculum").glob("*.yaml")):
+        data = _read_yaml(path, root, problems)
+        framework = data and _parse(Framework, data, str(path.relative_to(root)), problems)
+        if framework:
+            frameworks.append(framework)
+            for statement in framework.statements:
+                if statement.id in statements:
+                    problems.append(Problem(str(path.relative_to(root)), statement.id, "duplicate statement id"))
+                statements[statement.id] = statement.model_copy(update={"framework": framework.framework})
+    if not frameworks:
+        problems.append(Problem("curriculum", "", "no curriculum frameworks found"))
+
+    rules_path = root / "lessons" / "smart-rules.yaml"
+    smart_rules = None
+    if rules_path.exists():
+        data = _read_yaml(rules_path, root, problems)
+        smart_rules = data and _parse(SmartRules, data, "lessons/smart-rules.yaml", problems)
+    else:
+        problems.append(Problem("lessons/smart-rules.yaml", "", "missing"))
+
+    def check_curriculum(rel: str, ids) -> None:
+        for index, statement_id in enumerate(ids):
+            if statement_id not in statements:
+                problems.append(Problem(rel, f"curriculum.{index}", f"unknown curriculum statement {statement_id}"))
+
+    static_img = root / "static" / "img"
+    lessons: dict[str, Lesson] = {}
+    grades: dict[str, float] = {}
+    for path in sorted((root / "lessons").glob("ks*/*.yaml")):
+        rel = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        if not data:
+            continue
+        # References are checked on the raw data too, so one run reports them alongside schema problems.
+        check_curriculum(rel, _strings(data.get("curriculum")))
+        picture = data.get("illustration")
+        if isinstance(picture, str) and not (static_img / picture).is_file():
+            problems.append(Problem(rel, "illustration", f"no file static/img/{picture}"))
+        lesson = _parse(Lesson, data, rel, problems)
+        if not lesson:
+            continue
+        if lesson.id != path.stem:
+            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        if lesson.id in lessons:
+            problems.append(Problem(rel, "id", "duplicate lesson id"))
+        if check_reading_level:
+            grades[lesson.id] = level = readability.grade(readability.lesson_text(data))
+            ceiling = readability.CEILINGS[lesson.key_stage]
+            if level > ceiling:
+                problems.append(Problem(
+                    rel, "steps", f"reading level grade {level:.1f} is above the {lesson.key_stage} ceiling "
+                    f"of {ceiling}: use shorter sentences and words"))
+        steps = tuple(s.model_copy(update={"html": render_markdown(s.text, "pupil")}) for s in lesson.steps)
+        lessons[lesson.id] = lesson.model_copy(update={"steps": steps})
+
+    parent_pages: dict[str, ParentPage] = {}
+    for path in sorted((root / "lessons" / "parents").glob("*.md")):
+        rel = str(path.relative_to(root))
+        data = _read_front_matter(path, root, problems)
+        if not data:
+            continue
+        check_curriculum(rel, _strings(data.get("curriculum")))
+        page = _parse(ParentPage, data, rel, problems)
+        if not page:
+            continue
+        if page.id != path.stem:
+            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        parent_pages[page.id] = page.model_copy(update={"html": render_markdown(page.body, "parent")})
+    parent_pages = dict(sorted(parent_pages.items(), key=lambda item: (item[1].order, item[0])))
+
+    platforms: tuple[Platform, ...] = ()
+    platform_path = root / "quizzes" / "platforms.yaml"
+    if platform_path.exists():
+        data = _read_yaml(platform_path, root, problems)
+        parsed = data and _parse(PlatformFile, data, "quizzes/platforms.yaml", problems)
+        if parsed:
+            platforms = parsed.platforms
+            ids = [p.id for p in platforms]
+            if len(ids) != len(set(ids)):
+                problems.append(Problem("quizzes/platforms.yaml", "platforms", "platform ids must be unique"))
+    else:
+        problems.append(Problem("quizzes/platforms.yaml", "", "missing"))
+
+    quizzes: dict = {}
+    for path in sorted((root / "quizzes").rglob("*.yaml")):
+        if path == platform_path:
+            continue
+        rel = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        if not data:
+            continue
+        model = ScenarioQuiz if data.get("kind") == "scenario" else QuestionQuiz
+        check_curriculum(rel, _strings(data.get("curriculum")))
+        quiz = _parse(model, data, rel, problems)
+        if not quiz:
+            continue
+        if quiz.id != path.stem:
+            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        if quiz.id in quizzes or quiz.id in lessons:
+            problems.append(Problem(rel, "id", "duplicate id"))
+        if quiz.lesson not in lessons:
+            problems.append(Problem(rel, "lesson", f"unknown lesson {quiz.lesson}"))
+        elif lessons[quiz.lesson].key_stage != quiz.key_stage:
+            problems.append(Problem(rel, "lesson", f"{quiz.lesson} is for the other key stage"))
+        if isinstance(quiz, QuestionQuiz) and quiz.generate and quiz.generate.platform_ages:
+            generated = platform_age_questions(platforms, quiz.generate.platform_ages)
+            if len(generated) < quiz.generate.platform_ages:
+                problems.append(Problem(rel, "generate.platform_ages",
+                                        "not enough platforms with a confirmed minimum age"))
+            quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
+        quizzes[quiz.id] = quiz
+
+    # Every statement an online-safety programme must cover is taught by at least one pupil lesson.
+    covered = {s for lesson in lessons.values() for s in lesson.curriculum}
+    for statement in statements.values():
+        if statement.required and statement.id not in covered and lessons:
+            problems.append(Problem("lessons", "curriculum", f"no pupil lesson covers required statement {statement.id}"))
+
+    if problems:
+        raise ContentError(problems)
+    return Catalogue(
+        lessons=lessons,
+        quizzes=quizzes,
+        parent_pages=parent_pages,
+        platforms=platforms,
+        frameworks=tuple(frameworks),
+        statements=statements,
+        smart_rules=smart_rules,
+        readability=grades,
+    )

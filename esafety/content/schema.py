@@ -1,0 +1,393 @@
+"""The shape of every content file, as validated, immutable types (see docs/content-format.md)."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+KeyStage = Literal["KS1", "KS2"]
+Smart = Literal["S", "M", "A", "R", "T"]
+Understanding = Literal["secure", "developing", "misconception"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+TOPICS = (
+    "personal-information", "strangers-meeting", "friend-requests-messages", "reliable-information",
+    "telling", "cyberbullying", "photos-consent", "digital-footprint", "passwords-privacy", "gaming-chat",
+    "age-restrictions", "screen-time", "new-apps", "pop-ups-scams", "upsetting-content",
+)
+Topic = Literal[TOPICS]  # type: ignore[valid-type]
+SMART_NAMES = {"S": "Safe", "M": "Meeting", "A": "Accepting", "R": "Reliable", "T": "Tell"}
+
+
+class Frozen(BaseModel):
+    """Content is loaded once and never changes while the app runs; unknown fields are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Curriculum -----------------------------------------------------------------------------------------------
+
+
+class Statement(Frozen):
+    """One curriculum statement a lesson or quiz can cover."""
+
+    id: Slug
+    text: Text
+    verbatim: bool
+    required: bool = False
+    key_stage: KeyStage | None = None
+    label: str | None = None
+    strand: str | None = None
+    age_band: str | None = None
+    framework: str = ""
+
+
+class Framework(Frozen):
+    """A versioned curriculum framework and its statements."""
+
+    framework: Slug
+    name: Text
+    version: Text
+    status: Text
+    source: Text
+    note: str = ""
+    statements: tuple[Statement, ...]
+
+
+class SmartRule(Frozen):
+    """One SMART rule in the wording taught at each key stage."""
+
+    name: Text
+    KS1: Text
+    KS2: Text
+
+
+class SmartRules(Frozen):
+    """The five rules, keyed by letter."""
+
+    rules: dict[Smart, SmartRule]
+
+    @field_validator("rules")
+    @classmethod
+    def all_five(cls, rules):
+        """Every letter of SMART has a rule."""
+        missing = set(SMART_NAMES) - set(rules)
+        if missing:
+            raise ValueError(f"missing rules for {', '.join(sorted(missing))}")
+        return rules
+
+
+# Lessons --------------------------------------------------------------------------------------------------
+
+
+class Choice(Frozen):
+    """An answer to a check-your-understanding question, with feedback whatever is chosen."""
+
+    text: Text
+    feedback: Text
+    correct: bool = False
+
+
+class Step(Frozen):
+    """One screen of a lesson."""
+
+    type: Literal["read", "example", "check", "rule"]
+    title: Text
+    text: str = ""
+    question: str = ""
+    choices: tuple[Choice, ...] = ()
+    html: str = ""  # filled by the loader: the text rendered once and sanitised
+
+    @model_validator(mode="after")
+    def fits_its_type(self):
+        """Read and example steps have text; check steps have a question and one correct answer."""
+        if self.type in ("read", "example") and not self.text.strip():
+            raise ValueError(f"a {self.type} step needs text")
+        if self.type == "check":
+            if not self.question.strip():
+                raise ValueError("a check step needs a question")
+            if not 2 <= len(self.choices) <= 4:
+                raise ValueError("a check step needs 2 to 4 choices")
+            if sum(c.correct for c in self.choices) != 1:
+                raise ValueError("a check step needs exactly one correct choice")
+        elif self.choices or self.question:
+            raise ValueError(f"only check steps have a question and choices, not {self.type} steps")
+        return self
+
+
+class Lesson(Frozen):
+    """A pupil lesson: 4-8 steps teaching a SMART rule or a topic."""
+
+    id: Slug
+    version: int = Field(ge=1)
+    audience: Literal["pupil"]
+    kind: Literal["smart", "topic"]
+    smart: Smart
+    topic: Topic
+    key_stage: KeyStage
+    title: Text
+    summary: Text
+    objective: Text
+    illustration: Text
+    illustration_alt: Text
+    curriculum: tuple[Slug, ...] = Field(min_length=1)
+    home_prompt: Text
+    steps: tuple[Step, ...] = Field(min_length=4, max_length=8)
+
+    @model_validator(mode="after")
+    def teaches_and_checks(self):
+        """Each lesson has a worked example and at least one check question."""
+        types = {s.type for s in self.steps}
+        if "example" not in types:
+            raise ValueError("steps: a lesson needs at least one example step (a worked example)")
+        if "check" not in types:
+            raise ValueError("steps: a lesson needs at least one check step")
+        return self
+
+    @property
+    def check_steps(self) -> tuple[int, ...]:
+        """Indexes of the steps that ask a question."""
+        return tuple(i for i, s in enumerate(self.steps) if s.type == "check")
+
+
+class ParentPage(Frozen):
+    """A page of the public parent and carer guide."""
+
+    id: Slug
+    audience: Literal["parent"]
+    title: Text
+    summary: Text
+    order: int
+    widget: Literal["age-guide"] | None = None
+    curriculum: tuple[Slug, ...] = ()
+    body: Text
+    html: str = ""
+
+
+# Platforms ------------------------------------------------------------------------------------------------
+
+
+class Platform(Frozen):
+    """One app, game or network and its age rule in the UK."""
+
+    id: Slug
+    name: Text
+    category: Literal["social", "messaging", "video", "game", "gaming-network", "music"]
+    min_age: int | None = Field(default=None, ge=0, le=21)
+    min_age_note: str | None = None
+    pegi: Literal[3, 7, 12, 16, 18, "Parental Guidance"] | None = None
+    child_version: str | None = None
+    why: Text
+    confirmed: bool
+    source: Annotated[str, StringConstraints(pattern=r"^https?://")]
+    checked: date
+
+
+class PlatformFile(Frozen):
+    """quizzes/platforms.yaml."""
+
+    platforms: tuple[Platform, ...] = Field(min_length=1)
+
+
+# Quizzes --------------------------------------------------------------------------------------------------
+
+
+class Tagged(Frozen):
+    """An answer tagged with the understanding it shows, and the misconception when there is one."""
+
+    understanding: Understanding
+    misconception: str | None = None
+    feedback: Text
+
+    @model_validator(mode="after")
+    def names_misconception(self):
+        """A misconception answer says what the pupil believes; others do not."""
+        if self.understanding == "misconception" and not (self.misconception or "").strip():
+            raise ValueError("an answer tagged misconception needs the misconception it shows")
+        return self
+
+
+class QuizChoice(Tagged):
+    """A choice in a question."""
+
+    id: Slug
+    text: Text
+    correct: bool = False
+
+
+class SortGroup(Frozen):
+    """A group pupils sort items into."""
+
+    id: Slug
+    label: Text
+
+
+class SortItem(Frozen):
+    """An item to sort, its right group, and what a wrong placing shows."""
+
+    id: Slug
+    text: Text
+    group: Slug
+    feedback: Text
+    misconception: str | None = None
+
+
+class Question(Frozen):
+    """One question of a question quiz."""
+
+    id: Slug
+    type: Literal["single", "multiple", "truefalse", "sort"]
+    prompt: Text
+    choices: tuple[QuizChoice, ...] = ()
+    groups: tuple[SortGroup, ...] = ()
+    items: tuple[SortItem, ...] = ()
+    generated: bool = False
+
+    @model_validator(mode="after")
+    def well_formed(self):
+        """Each type has the answers it needs, with the right number marked correct."""
+        if self.type == "sort":
+            if len(self.groups) < 2 or len(self.items) < 2 or self.choices:
+                raise ValueError("a sort question needs at least 2 groups and 2 items, and no choices")
+            groups = {g.id for g in self.groups}
+            for item in self.items:
+                if item.group not in groups:
+                    raise ValueError(f"item {item.id} names unknown group {item.group}")
+            return self
+        if self.groups or self.items:
+            raise ValueError("only sort questions have groups and items")
+        correct = [c for c in self.choices if c.correct]
+        if self.type == "truefalse" and sorted(c.id for c in self.choices) != ["false", "true"]:
+            raise ValueError("a truefalse question has exactly two choices, with ids true and false")
+        if self.type in ("single", "truefalse") and len(correct) != 1:
+            raise ValueError(f"a {self.type} question needs exactly one correct choice")
+        if self.type == "multiple" and len(correct) < 1:
+            raise ValueError("a multiple question needs at least one correct choice")
+        if len(self.choices) < 2 or len({c.id for c in self.choices}) != len(self.choices):
+            raise ValueError("a question needs at least 2 choices with different ids")
+        for choice in self.choices:
+            if choice.correct != (choice.understanding == "secure"):
+                raise ValueError(f"choice {choice.id}: correct choices are secure, and only they are")
+        return self
+
+
+class QuizBase(Frozen):
+    """Fields every quiz has."""
+
+    id: Slug
+    version: int = Field(ge=1)
+    key_stage: KeyStage
+    title: Text
+    summary: Text
+    smart: Smart
+    pass_mark: int = Field(ge=1, le=100)
+    lesson: Slug
+    curriculum: tuple[Slug, ...] = Field(min_length=1)
+
+
+class Generate(Frozen):
+    """Questions an age quiz builds from the platform data."""
+
+    platform_ages: int = Field(default=0, ge=0, le=10)
+
+
+class QuestionQuiz(QuizBase):
+    """A quiz of questions, such as the age-restriction quizzes."""
+
+    kind: Literal["age", "questions"]
+    generate: Generate | None = None
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def unique_ids(self):
+        """Question ids are unique within a quiz."""
+        ids = [q.id for q in self.questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("questions: ids must be unique")
+        return self
+
+
+class ScenarioChoice(Tagged):
+    """A decision in a scenario and where it leads."""
+
+    text: Text
+    next: Slug
+    smart: Smart
+
+
+class Node(Frozen):
+    """A point in a scenario: a decision with choices, or an ending."""
+
+    text: Text
+    end: bool = False
+    choices: tuple[ScenarioChoice, ...] = ()
+
+    @model_validator(mode="after")
+    def decision_or_end(self):
+        """Endings have no choices; decisions have at least three."""
+        if self.end and self.choices:
+            raise ValueError("an end node has no choices")
+        if not self.end and len(self.choices) < 3:
+            raise ValueError("a decision needs at least 3 choices")
+        return self
+
+
+class ScenarioQuiz(QuizBase):
+    """A short branching story."""
+
+    kind: Literal["scenario"]
+    start: Slug
+    nodes: dict[Slug, Node]
+
+    @model_validator(mode="after")
+    def every_branch_ends(self):
+        """Every choice leads to a node, there are no loops or unreachable nodes, and every path ends."""
+        if self.start not in self.nodes:
+            raise ValueError(f"start: no node called {self.start}")
+        for name, node in self.nodes.items():
+            for choice in node.choices:
+                if choice.next not in self.nodes:
+                    raise ValueError(f"nodes.{name}: choice leads to unknown node {choice.next}")
+        depths = self.decision_depths()
+        unreachable = set(self.nodes) - set(self._reachable())
+        if unreachable:
+            raise ValueError(f"nodes: unreachable {', '.join(sorted(unreachable))}")
+        if self.key_stage == "KS2" and min(depths) < 2:
+            raise ValueError("a KS2 scenario needs every branch at least two decisions deep")
+        return self
+
+    def _reachable(self) -> list[str]:
+        """Node names reachable from the start."""
+        seen, todo = [], [self.start]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.append(name)
+                todo.extend(c.next for c in self.nodes[name].choices)
+        return seen
+
+    def decision_depths(self) -> list[int]:
+        """The number of decisions on each path from the start to an end; refuses loops."""
+        depths: list[int] = []
+
+        def walk(name: str, trail: tuple[str, ...]) -> None:
+            if name in trail:
+                raise ValueError(f"nodes: a loop passes through {name}")
+            node = self.nodes[name]
+            if node.end:
+                depths.append(len(trail))
+                return
+            for choice in node.choices:
+                walk(choice.next, trail + (name,))
+
+        walk(self.start, ())
+        return depths
+
+    @property
+    def max_decisions(self) -> int:
+        """The most decisions any path asks for."""
+        return max(self.decision_depths())
+
+
+Quiz = QuestionQuiz | ScenarioQuiz

@@ -1,0 +1,50 @@
+"""Friendly error pages: never a stack trace, always a way back."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something was not quite right", "That request did not make sense to us. Go back and try again."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("This page is not for you", "Your account cannot open this page. If you think it should, ask the school."),
+    404: ("We could not find that page", "The link may be old, or the page may have moved."),
+    405: ("That did not work", "Go back and use the buttons on the page."),
+    413: ("That was too big", "What you sent was too big. Try something shorter."),
+    429: ("Too many tries", "Please wait a few minutes before you try again. If you are stuck, ask a grown-up or your teacher."),
+    500: ("Something went wrong on our side", "It was not your fault. Please try again in a moment."),
+}
+
+
+def render_error(code: int):
+    """The error page for a status code."""
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for every HTTP error, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code < 400:
+            return error
+        return render_error(error.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        # Views whose forms must never lose what a child typed handle this themselves (see tell).
+        handler = app.view_functions.get(request.endpoint or "")
+        keep = getattr(handler, "keeps_text_on_csrf_error", None)
+        if keep is not None:
+            return keep()
+        title, text = "This page was open a long time", "For your safety, please go back, reload the page and try again."
+        return render_template("errors/error.html", code=400, title=title, text=text), 400
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

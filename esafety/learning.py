@@ -1,0 +1,186 @@
+"""Recording a pupil's own learning: lesson steps, completions, quiz attempts. Each write is idempotent,
+so a double click, a resubmitted form or two tabs never record anything twice."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
+from .extensions import db
+from .marking import AnswerError, Verdict, encode_answer, mark_quiz, mark_scenario, walk_scenario
+from .models import LessonProgress, QuizAttempt, QuizResponse, User, utcnow
+
+
+def lesson_progress(pupil_id: int) -> dict[str, LessonProgress]:
+    """Every lesson the pupil has started, by lesson id (one query)."""
+    rows = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil_id))
+    return {row.lesson_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class QuizSummary:
+    """A pupil's results on one quiz."""
+
+    attempts: int
+    best: int | None
+    latest: int | None
+    passed: bool
+    in_progress_id: int | None
+
+
+def quiz_summaries(pupil_id: int) -> dict[str, QuizSummary]:
+    """Best and latest score, pass and any unfinished attempt, for every quiz the pupil has tried (one query)."""
+    rows = db.session.execute(
+        sa.select(QuizAttempt.quiz_id, QuizAttempt.id, QuizAttempt.score, QuizAttempt.passed,
+                  QuizAttempt.submitted_at)
+        .where(QuizAttempt.pupil_id == pupil_id).order_by(QuizAttempt.number)
+    ).all()
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.quiz_id, []).append(row)
+    summaries = {}
+    for quiz_id, attempts in grouped.items():
+        done = [a for a in attempts if a.submitted_at is not None]
+        open_ = [a for a in attempts if a.submitted_at is None]
+        summaries[quiz_id] = QuizSummary(
+            attempts=len(done),
+            best=max((a.score for a in done), default=None),
+            latest=done[-1].score if done else None,
+            passed=any(a.passed for a in done),
+            in_progress_id=open_[-1].id if open_ else None,
+        )
+    return summaries
+
+
+def _progress_for(pupil: User, lesson: Lesson) -> LessonProgress:
+    """The pupil's progress row for a lesson, created on first use; safe when two requests race."""
+    query = sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil.id,
+                                            LessonProgress.lesson_id == lesson.id)
+    row = db.session.scalar(query)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = LessonProgress(pupil_id=pupil.id, lesson_id=lesson.id, content_version=lesson.version,
+                                 step=0, answers={})
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(query)
+    return row
+
+
+def answer_check(pupil: User, lesson: Lesson, step: int, choice: int) -> LessonProgress:
+    """Record the pupil's answer to a check step (they may change it after reading the feedback)."""
+    row = _progress_for(pupil, lesson)
+    row.answers = {**(row.answers or {}), str(step): choice}
+    row.step = max(row.step, step)
+    return row
+
+
+def reach_step(pupil: User, lesson: Lesson, step: int) -> LessonProgress:
+    """Save that the pupil has reached a step, so they resume there on any device."""
+    row = _progress_for(pupil, lesson)
+    if step > row.step:
+        row.step = step
+    return row
+
+
+def unanswered_checks(lesson: Lesson, row: LessonProgress | None) -> list[int]:
+    """Check steps the pupil has not answered yet."""
+    answers = (row.answers or {}) if row else {}
+    return [i for i in lesson.check_steps if str(i) not in answers]
+
+
+def complete_lesson(pupil: User, lesson: Lesson) -> bool:
+    """Mark the lesson complete once, with the content version; False if it was already complete."""
+    row = reach_step(pupil, lesson, len(lesson.steps) - 1)
+    db.session.flush()
+    result = db.session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.id == row.id, LessonProgress.completed_at.is_(None))
+        .values(completed_at=utcnow(), content_version=lesson.version)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+    return result.rowcount == 1
+
+
+# Quizzes --------------------------------------------------------------------------------------------------
+
+
+def open_attempt(pupil: User, quiz) -> QuizAttempt:
+    """The pupil's unfinished attempt at a quiz, or a new one; never two open at once."""
+    attempts = db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.quiz_id == quiz.id)
+        .order_by(QuizAttempt.number)
+    ).all()
+    for attempt in attempts:
+        if attempt.submitted_at is None:
+            return attempt
+    number = (attempts[-1].number + 1) if attempts else 1
+    try:
+        with db.session.begin_nested():
+            attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=number,
+                                  content_version=quiz.version, state={})
+            db.session.add(attempt)
+    except IntegrityError:  # the same click arrived twice: use the attempt the other request made
+        attempt = db.session.scalar(sa.select(QuizAttempt).where(
+            QuizAttempt.pupil_id == pupil.id, QuizAttempt.quiz_id == quiz.id, QuizAttempt.number == number))
+    return attempt
+
+
+def answers_of(attempt: QuizAttempt) -> dict[str, str]:
+    """The encoded answers given so far in a question quiz."""
+    return dict((attempt.state or {}).get("answers", {}))
+
+
+def path_of(attempt: QuizAttempt) -> list[int]:
+    """The choices made so far in a scenario."""
+    return list((attempt.state or {}).get("path", []))
+
+
+def answer_question(attempt: QuizAttempt, quiz: QuestionQuiz, question_id: str, raw) -> bool:
+    """Record an answer; an answer once given stays (a repeat is ignored). False if it was a repeat."""
+    question = next((q for q in quiz.questions if q.id == question_id), None)
+    if question is None:
+        raise AnswerError("that question is not in this quiz")
+    answers = answers_of(attempt)
+    if question_id in answers:
+        return False
+    answers[question_id] = encode_answer(question, raw)
+    attempt.state = {**(attempt.state or {}), "answers": answers}
+    return True
+
+
+def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) -> bool:
+    """Record a decision at a point in the story; a repeat of an earlier click is ignored."""
+    path = path_of(attempt)
+    if position != len(path):
+        return False
+    walk_scenario(quiz, path + [index])  # raises AnswerError if the choice is not on this page
+    attempt.state = {**(attempt.state or {}), "path": path + [index]}
+    return True
+
+
+def submit(attempt: QuizAttempt, quiz) -> Verdict:
+    """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
+    if quiz.kind == "scenario":
+        verdict = mark_scenario(quiz, path_of(attempt))
+    else:
+        verdict = mark_quiz(quiz, answers_of(attempt))
+    db.session.flush()
+    closed = db.session.execute(
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow(), score=verdict.score, passed=verdict.passed)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed:
+        db.session.add_all(
+            QuizResponse(attempt_id=attempt.id, position=i, question_id=r.question_id, answer=r.answer,
+                         correct=r.correct, understanding=r.understanding)
+            for i, r in enumerate(verdict.results)
+        )
+    db.session.refresh(attempt)
+    return verdict

@@ -1,0 +1,375 @@
+"""People, classes and results. Content (lessons, quizzes) stays in files, referenced by id and version."""
+
+import secrets
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+# Join codes avoid letters and digits that children confuse (0/O, 1/I/L, 5/S, 2/Z, 8/B).
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, as a naive datetime (stored the same way on SQLite and PostgreSQL)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_join_code() -> str:
+    """A six-character class code that is easy to read aloud and type."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
+
+
+def key_stage_for(year_group: int) -> str:
+    """Years 1-2 are Key Stage 1; Years 3-6 are Key Stage 2."""
+    return "KS1" if year_group <= 2 else "KS2"
+
+
+class School(db.Model):
+    """A school and the settings parents are told about."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    dsl_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    dsl_contact: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    filtering: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    monitoring: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    school_platforms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    official_accounts: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    complaints: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class User(UserMixin, db.Model):
+    """Anyone who signs in: a pupil, a parent or a member of staff (who may hold several staff roles)."""
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('pupil', 'parent', 'staff')", name="kind"),
+        sa.CheckConstraint("kind = 'pupil' OR email IS NOT NULL", name="adults_have_email"),
+        sa.CheckConstraint("kind <> 'pupil' OR email IS NULL", name="pupils_have_no_email"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("school.id"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), unique=True)
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    # Adults: the name shown to others. Pupils: a first name and an initial, nothing more.
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    last_initial: so.Mapped[str] = so.mapped_column(sa.String(1), default="")
+    is_teacher: so.Mapped[bool] = so.mapped_column(default=False)
+    is_dsl: so.Mapped[bool] = so.mapped_column(default=False)
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Bumped on sign-out, disabling and a password change, so every earlier session cookie stops working.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    class_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("school_class.id"), index=True)
+    passcode_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    card_token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_last_step: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_sign_in_at: so.Mapped[datetime | None]
+
+    school: so.Mapped[School | None] = so.relationship()
+    school_class: so.Mapped["SchoolClass | None"] = so.relationship(back_populates="pupils")
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot sign in and lose their sessions."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The session identifies the user and the session version, so old cookies can be revoked."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def display_name(self) -> str:
+        """How the user is named on screen: pupils by first name and initial."""
+        if self.kind == "pupil":
+            return f"{self.name} {self.last_initial}." if self.last_initial else self.name
+        return self.name
+
+    @property
+    def is_staff(self) -> bool:
+        """Any member of school staff."""
+        return self.kind == "staff"
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """DSLs and admins handle sensitive personal data, so they must use an authenticator app."""
+        return self.kind == "staff" and (self.is_dsl or self.is_admin)
+
+    def set_password(self, password: str) -> None:
+        """Store a werkzeug (scrypt) hash of the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def set_passcode(self, passcode: str) -> None:
+        """Store a hash of a pupil's picture passcode (its words joined by hyphens)."""
+        self.passcode_hash = generate_password_hash(passcode)
+
+    def check_passcode(self, passcode: str) -> bool:
+        """True when the picture passcode matches."""
+        return bool(self.passcode_hash) and check_password_hash(self.passcode_hash, passcode)
+
+    def end_sessions(self) -> None:
+        """Invalidate every session this user has, on every device."""
+        self.session_version += 1
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; stored only as a hash."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    used_at: so.Mapped[datetime | None]
+
+
+class SchoolClass(db.Model):
+    """A class of pupils in one year group, taught by one or more teachers."""
+
+    __tablename__ = "school_class"
+    __table_args__ = (sa.CheckConstraint("year_group BETWEEN 1 AND 6", name="year_group"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    year_group: so.Mapped[int]
+    join_code: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True, default=new_join_code)
+    archived_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    pupils: so.Mapped[list[User]] = so.relationship(back_populates="school_class", order_by="User.name")
+    teachers: so.Mapped[list[User]] = so.relationship(secondary="class_teacher", order_by="User.name")
+
+    @property
+    def key_stage(self) -> str:
+        """KS1 or KS2, from the year group."""
+        return key_stage_for(self.year_group)
+
+
+class_teacher = sa.Table(
+    "class_teacher",
+    db.metadata,
+    sa.Column("class_id", sa.ForeignKey("school_class.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ParentLink(db.Model):
+    """A parent or carer linked to their own child."""
+
+    __table_args__ = (sa.UniqueConstraint("parent_id", "pupil_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    parent_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    pupil_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    pupil: so.Mapped[User] = so.relationship(foreign_keys=[pupil_id])
+
+
+class ParentLinkCode(db.Model):
+    """A one-time code a teacher gives a parent to link their child; stored only as a hash."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pupil_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime]
+    used_at: so.Mapped[datetime | None]
+
+
+class LessonProgress(db.Model):
+    """How far a pupil has got through one lesson; one row per pupil and lesson."""
+
+    __table_args__ = (sa.UniqueConstraint("pupil_id", "lesson_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pupil_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    lesson_id: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    content_version: so.Mapped[int]
+    step: so.Mapped[int] = so.mapped_column(default=0)
+    # Check answers by step index: {"2": 1} means the pupil chose choice 1 at step 2.
+    answers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: so.Mapped[datetime | None]
+
+
+class QuizAttempt(db.Model):
+    """One go at a quiz. In progress until submitted; a submitted attempt never changes."""
+
+    __table_args__ = (sa.UniqueConstraint("pupil_id", "quiz_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pupil_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    quiz_id: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    number: so.Mapped[int] = so.mapped_column(default=1)
+    content_version: so.Mapped[int]
+    # Answers so far, so a reload carries on: {"question_id": answer} or, for scenarios, {"path": [...]}.
+    state: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    submitted_at: so.Mapped[datetime | None]
+    score: so.Mapped[int | None]
+    passed: so.Mapped[bool | None]
+
+    responses: so.Mapped[list["QuizResponse"]] = so.relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="QuizResponse.position"
+    )
+
+
+class QuizResponse(db.Model):
+    """One answer within a submitted attempt, with the understanding it shows."""
+
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    attempt_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("quiz_attempt.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int]
+    question_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    answer: so.Mapped[str] = so.mapped_column(sa.String(200))
+    correct: so.Mapped[bool]
+    understanding: so.Mapped[str] = so.mapped_column(sa.String(20))
+
+    attempt: so.Mapped[QuizAttempt] = so.relationship(back_populates="responses")
+
+
+class Assignment(db.Model):
+    """A lesson or quiz a teacher has set for a class, with an optional due date."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("class_id", "activity_kind", "activity_id"),
+        sa.CheckConstraint("activity_kind IN ('lesson', 'quiz')", name="activity_kind"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school_class.id", ondelete="CASCADE"), index=True)
+    activity_kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    activity_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    due_on: so.Mapped[date | None]
+    set_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class AuditLog(db.Model):
+    """Who did what, when (UTC): sign-ins, failures, refusals, and every access to a concern."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    school_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("school.id", ondelete="SET NULL"), index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: so.Mapped[str] = so.mapped_column(sa.String(60))
+    target: so.Mapped[str] = so.mapped_column(sa.String(80), default="", index=True)
+    detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+
+CONCERN_CATEGORIES = {
+    "unkind": "Someone was unkind",
+    "upsetting": "I saw something upsetting",
+    "contact": "Someone I don't know contacted me",
+    "photo-or-meet": "Someone asked for a photo or to meet",
+    "other": "Something else",
+    "staff": "Logged by staff",
+}
+CONCERN_ACTIONS = {
+    "talked-to-pupil": "Talked to the pupil",
+    "informed-parents": "Informed parents or carers",
+    "referred": "Referred (children's social care, police or another agency)",
+    "monitoring": "Monitoring",
+    "other": "Other action",
+}
+
+
+class Concern(db.Model):
+    """A worry a pupil told, or a concern staff logged. Append-only: what happens next is a ConcernEntry.
+
+    Safeguarding records outlive the pupil's account (schools keep them until the child is 25), so the
+    pupil's name and class are kept on the concern, and deleting a pupil only clears the link.
+    """
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id"), index=True)
+    pupil_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    pupil_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    class_name: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    source: so.Mapped[str] = so.mapped_column(sa.String(10))
+    reporter_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reporter_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    category: so.Mapped[str] = so.mapped_column(sa.String(20))
+    wants_to_talk: so.Mapped[bool] = so.mapped_column(default=False)
+    # A random reference, so a resubmitted form records the report once.
+    submission_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+    entries: so.Mapped[list["ConcernEntry"]] = so.relationship(
+        back_populates="concern", order_by="ConcernEntry.id", passive_deletes="all"
+    )
+
+
+class ConcernEntry(db.Model):
+    """One thing added to a concern: the child's own words, a note, an action, a status change."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    concern_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("concern.id"), index=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    author_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(12))  # words, note, action, status, correction
+    status: so.Mapped[str | None] = so.mapped_column(sa.String(12))  # new, acknowledged, closed
+    action: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("concern_entry.id"))
+
+    concern: so.Mapped[Concern] = so.relationship(back_populates="entries")
+
+
+CONCERN_COLUMNS = [c.name for c in Concern.__table__.columns]
+
+
+def _append_only_ddl(dialect: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on safeguarding records, except unlinking a deleted pupil."""
+    if dialect == "sqlite":
+        same = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in CONCERN_COLUMNS if c != "pupil_id")
+        return [
+            "CREATE TRIGGER concern_no_update BEFORE UPDATE ON concern "
+            f"WHEN NOT (NEW.pupil_id IS NULL AND {same}) "
+            "BEGIN SELECT RAISE(ABORT, 'concerns are append-only'); END",
+            "CREATE TRIGGER concern_no_delete BEFORE DELETE ON concern "
+            "BEGIN SELECT RAISE(ABORT, 'concerns are append-only'); END",
+            "CREATE TRIGGER concern_entry_no_update BEFORE UPDATE ON concern_entry "
+            "BEGIN SELECT RAISE(ABORT, 'concern entries are append-only'); END",
+            "CREATE TRIGGER concern_entry_no_delete BEFORE DELETE ON concern_entry "
+            "BEGIN SELECT RAISE(ABORT, 'concern entries are append-only'); END",
+        ]
+    cols = [c for c in CONCERN_COLUMNS if c != "pupil_id"]
+    new = ", ".join(f"NEW.{c}" for c in cols)
+    old = ", ".join(f"OLD.{c}" for c in cols)
+    return [
+        "CREATE OR REPLACE FUNCTION concern_append_only() RETURNS trigger AS $$ BEGIN "
+        f"IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'concern' AND NEW.pupil_id IS NULL AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) "
+        "THEN RETURN NEW; END IF; "
+        "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER concern_append_only BEFORE UPDATE OR DELETE ON concern "
+        "FOR EACH ROW EXECUTE FUNCTION concern_append_only()",
+        "CREATE TRIGGER concern_entry_append_only BEFORE UPDATE OR DELETE ON concern_entry "
+        "FOR EACH ROW EXECUTE FUNCTION concern_append_only()",
+    ]
+
+
+@sa.event.listens_for(ConcernEntry.__table__, "after_create")
+def _install_append_only(target, connection, **kw):
+    """Created with the tables (tests, create_all); migrations run the same statements."""
+    for statement in _append_only_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -1,0 +1,75 @@
+"""Every role rule, named, in one place. Blueprints guard themselves with one of these."""
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+
+Rule = Callable[[object], bool]
+
+
+def is_pupil(user) -> bool:
+    """A signed-in pupil."""
+    return user.is_authenticated and user.kind == "pupil"
+
+
+def is_parent(user) -> bool:
+    """A signed-in parent or carer."""
+    return user.is_authenticated and user.kind == "parent"
+
+
+def is_teacher(user) -> bool:
+    """A member of staff who teaches classes (admins may also manage every class)."""
+    return user.is_authenticated and user.kind == "staff" and (user.is_teacher or user.is_admin)
+
+
+def is_dsl(user) -> bool:
+    """The designated safeguarding lead (or a deputy): the only people who see Tell reports."""
+    return user.is_authenticated and user.kind == "staff" and user.is_dsl
+
+
+def is_admin(user) -> bool:
+    """A school admin or subject lead."""
+    return user.is_authenticated and user.kind == "staff" and user.is_admin
+
+
+def is_staff(user) -> bool:
+    """Any member of staff."""
+    return user.is_authenticated and user.kind == "staff"
+
+
+def second_factor_done() -> bool:
+    """True when this session has passed the authenticator-app check (or it is not required)."""
+    if not current_app.config["REQUIRE_SECOND_FACTOR"]:
+        return True
+    return session.get("mfa") == current_user.session_version
+
+
+def guard(blueprint: Blueprint, rule: Rule, sign_in: str = "auth.login", second_factor: bool = False) -> None:
+    """Refuse every request to the blueprint unless the rule holds: sign-in first, else 403."""
+
+    @blueprint.before_request
+    def check():
+        if not current_user.is_authenticated:
+            return redirect(url_for(sign_in, next=request.full_path.rstrip("?")))
+        if not rule(current_user):
+            g.refused = True
+            abort(403)  # signed in, but this area is for another role
+        if second_factor and not second_factor_done():
+            return redirect(url_for("auth.second_factor", next=request.full_path.rstrip("?")))
+        return None
+
+
+def home_endpoint(user) -> str:
+    """Where a user lands after signing in."""
+    if is_pupil(user):
+        return "pupil.home"
+    if is_parent(user):
+        return "family.home"
+    if is_teacher(user):
+        return "teacher.home"
+    if is_dsl(user):
+        return "safeguarding.inbox"
+    if is_admin(user):
+        return "admin.home"
+    return "public.index"

@@ -1,0 +1,132 @@
+"""The pupil's home and the lesson player."""
+
+import sqlalchemy as sa
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.forms import EmptyForm
+from ..content import catalogue
+from ..content.schema import SMART_NAMES
+from ..extensions import db
+from ..learning import (
+    answer_check, complete_lesson, lesson_progress, quiz_summaries, reach_step, unanswered_checks,
+)
+from ..models import Assignment
+from . import bp
+
+
+def lesson_or_404(lesson_id: str):
+    """A lesson of the pupil's own key stage (404 for any other, so ids reveal nothing)."""
+    lesson = catalogue().lessons.get(lesson_id)
+    if lesson is None or lesson.key_stage != current_user.school_class.key_stage:
+        abort(404)
+    return lesson
+
+
+def lesson_state(lesson, row) -> tuple[str, str]:
+    """A lesson's state for the pupil, as a key and the words shown (never colour alone)."""
+    if row is None:
+        return "new", "New"
+    if row.completed_at:
+        return "done", "Done"
+    return "started", f"Started: step {row.step + 1} of {len(lesson.steps)}"
+
+
+@bp.get("/")
+def home():
+    """Set work first, then the key stage's lessons by SMART letter, then quizzes."""
+    key_stage = current_user.school_class.key_stage
+    content = catalogue()
+    progress = lesson_progress(current_user.id)
+    results = quiz_summaries(current_user.id)
+    assignments = db.session.scalars(
+        sa.select(Assignment).where(Assignment.class_id == current_user.class_id)
+        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
+    ).all()
+    set_work = []
+    for assignment in assignments:
+        activity = content.activity(assignment.activity_kind, assignment.activity_id)
+        if activity is None:
+            continue
+        if assignment.activity_kind == "lesson":
+            state = lesson_state(activity, progress.get(activity.id))
+        else:
+            summary = results.get(activity.id)
+            state = ("done", "Done") if summary and summary.attempts else ("new", "New")
+        set_work.append((assignment, activity, state))
+    groups = []
+    for letter, name in SMART_NAMES.items():
+        lessons = [(lesson, lesson_state(lesson, progress.get(lesson.id)))
+                   for lesson in content.lessons_for(key_stage) if lesson.smart == letter]
+        groups.append((letter, name, content.smart_rules.rules[letter], lessons))
+    return render_template(
+        "pupil/home.html", set_work=set_work, groups=groups, key_stage=key_stage,
+        quizzes=content.quizzes_for(key_stage), results=results,
+    )
+
+
+@bp.get("/lessons/<lesson_id>")
+def lesson(lesson_id: str):
+    """Open a lesson where the pupil left off."""
+    lesson = lesson_or_404(lesson_id)
+    row = lesson_progress(current_user.id).get(lesson.id)
+    if row and row.completed_at:
+        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=1))
+    return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=(row.step + 1) if row else 1))
+
+
+@bp.route("/lessons/<lesson_id>/step/<int:number>", methods=["GET", "POST"])
+def lesson_step(lesson_id: str, number: int):
+    """Show one step (numbered from 1); on POST save an answer or move on, then show the next page."""
+    lesson = lesson_or_404(lesson_id)
+    if not 1 <= number <= len(lesson.steps):
+        abort(404)
+    index = number - 1
+    step = lesson.steps[index]
+    form = EmptyForm()
+    row = lesson_progress(current_user.id).get(lesson.id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if step.type == "check" and "choice" in request.form:
+            choice = request.form.get("choice", type=int)
+            if choice is None or not 0 <= choice < len(step.choices):
+                abort(400)  # not one of the choices on the page
+            answer_check(current_user, lesson, index, choice)
+            db.session.commit()
+            return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number, _anchor="feedback"))
+        if step.type == "check" and str(index) not in ((row.answers or {}) if row else {}):
+            return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
+        if number == len(lesson.steps):
+            missing = unanswered_checks(lesson, row)
+            if missing:
+                return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=missing[0] + 1))
+            complete_lesson(current_user, lesson)
+            db.session.commit()
+            return redirect(url_for("pupil.lesson_done", lesson_id=lesson.id))
+        reach_step(current_user, lesson, index + 1)
+        db.session.commit()
+        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number + 1))
+    chosen = (row.answers or {}).get(str(index)) if row else None
+    rule = catalogue().smart_rules.rules[lesson.smart]
+    return render_template(
+        "pupil/lesson_step.html", lesson=lesson, step=step, number=number, total=len(lesson.steps),
+        form=form, chosen=chosen, rule=rule, rule_text=getattr(rule, lesson.key_stage),
+        smart_name=SMART_NAMES[lesson.smart],
+    )
+
+
+@bp.get("/lessons/<lesson_id>/done")
+def lesson_done(lesson_id: str):
+    """A short celebration and a suggestion of what to do next (no streaks, no points)."""
+    lesson = lesson_or_404(lesson_id)
+    progress = lesson_progress(current_user.id)
+    row = progress.get(lesson.id)
+    if row is None or row.completed_at is None:
+        return redirect(url_for("pupil.lesson", lesson_id=lesson.id))
+    content = catalogue()
+    following = [item for item in content.lessons_for(lesson.key_stage)
+                 if item.id != lesson.id and not (progress.get(item.id) and progress[item.id].completed_at)]
+    quiz = next((q for q in content.quizzes_for(lesson.key_stage) if q.lesson == lesson.id), None)
+    return render_template("pupil/lesson_done.html", lesson=lesson, next_lesson=following[0] if following else None,
+                           quiz=quiz, rule=getattr(content.smart_rules.rules[lesson.smart], lesson.key_stage))

@@ -1,0 +1,43 @@
+"""Browser-test helpers: keyboard-only sign-in, and axe-core accessibility checks."""
+
+from pathlib import Path
+
+AXE = Path(__file__).with_name("axe.min.js")
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page and return the serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
+
+
+def press_tab_until(page, predicate_js: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches a JS predicate (receives `el`)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({predicate_js}); }})()"):
+            return
+    raise AssertionError(f"never reached an element where {predicate_js}")
+
+
+def keyboard_pupil_sign_in(page, class_code: str, name: str, passcode: str) -> None:
+    """Sign a pupil in with the keyboard alone: type the code, Tab to their name, Tab to each picture."""
+    page.goto("/pupil/login")
+    press_tab_until(page, "el.id === 'code'")
+    page.keyboard.type(class_code)
+    press_enter(page)
+    press_tab_until(page, f"el.textContent.trim() === {name!r}")
+    press_enter(page)
+    for picture in passcode.split("-"):
+        press_tab_until(page, f"el.value === {picture!r}")
+        press_enter(page)
+
+
+def press_enter(page) -> None:
+    """Press Enter on the focused control and wait for the page it submits or opens."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")

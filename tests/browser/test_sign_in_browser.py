@@ -1,0 +1,34 @@
+"""Real headless Chromium: a pupil signs in with the keyboard alone; the pages pass axe-core."""
+
+import re
+
+import pytest
+
+from .. import factories
+from .helpers import axe_violations, keyboard_pupil_sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_pupil_signs_in_with_keyboard_alone(page, school):
+    """Class code, name and three pictures, by Tab and Enter only, land on the pupil's lessons."""
+    keyboard_pupil_sign_in(page, "WHEAT7", "Dev L.", factories.PASSCODE)
+    page.wait_for_url("**/pupil/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Hello Dev!"
+    tell = page.get_by_role("link", name=re.compile(r"^Tell\b.*worried me"))
+    assert tell.is_visible()
+    assert page.external_requests == []
+
+
+def test_sign_in_pages_have_no_serious_accessibility_problems(page, school):
+    """The landing page and each pupil sign-in step have no serious or critical axe-core violation."""
+    for path in ("/", "/pupil/login", "/login"):
+        page.goto(path)
+        assert axe_violations(page) == [], path
+    page.fill("#email", "x")
+    page.goto("/pupil/login")
+    page.fill("#code", "WHEAT7")
+    page.click("text=Next")
+    assert axe_violations(page) == [], "name step"
+    page.click("text=Dev L.")
+    assert axe_violations(page) == [], "picture step"

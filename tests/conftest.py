@@ -1,0 +1,220 @@
+"""Fixtures: an app on a fresh database (SQLite by default, PostgreSQL when ESAFETY_TEST_DATABASE_URL is set),
+a test client, sign-in helpers, a query counter, and a live server with headless Chromium for browser tests."""
+
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from esafety import create_app
+from esafety.extensions import db
+
+from . import factories
+
+PG_URL = os.environ.get("ESAFETY_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config):
+    """Say which database this run uses."""
+    return f"esafety database: {'PostgreSQL (' + PG_URL.rsplit('@', 1)[-1] + ')' if PG_URL else 'SQLite (WAL)'}"
+
+
+def _reset_postgres(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+_pg_schema_ready = False
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database with the schema and nothing else in it."""
+    if PG_URL:
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+class CommittingClient(FlaskClient):
+    """A test client that first commits what the test wrote, as a user's browser would only ever see
+    committed data; it also ends the test's read transaction so SQLite never sees a stale writer."""
+
+    def open(self, *args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context():
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build apps on the test database; each test starts empty."""
+    global _pg_schema_ready
+    made = []
+
+    def build(**overrides):
+        config = {
+            "ESAFETY_ENV": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": None,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        app.test_client_class = CommittingClient
+        made.append(app)
+        return app
+
+    app = build()
+    with app.app_context():
+        if PG_URL:
+            if not _pg_schema_ready:
+                db.drop_all()
+                db.create_all()
+                _pg_schema_ready = True
+            _reset_postgres(db.engine)
+        else:
+            db.create_all()
+    yield build
+    for built in made:
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with CSRF off (forms are tested with CSRF on in test_security).
+
+    Test code reads and writes the database through a second app instance's context, so requests never
+    share a session, identity map or `g` with the test: a request sees only what the test committed.
+    """
+    application = make_app()
+    data = make_app()
+    with data.app_context():
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def school(app):
+    """A school with two teachers, a KS1 and a KS2 class of three pupils each, a DSL, an admin and a parent."""
+    return factories.make_school_world()
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a client in as any user, the way the user would."""
+
+    def as_user(client, user, password=None, passcode=None, second_factor=True):
+        if user.kind == "pupil":
+            client.post("/pupil/login", data={"code": user.school_class.join_code})
+            client.post("/pupil/login/name", data={"pupil": user.id})
+            response = None
+            for picture in (passcode or factories.PASSCODE).split("-"):
+                response = client.post("/pupil/login/passcode", data={"picture": picture})
+            assert response.status_code == 302, "pupil sign-in failed"
+            return response
+        response = client.post("/login", data={"email": user.email, "password": password or factories.PASSWORD})
+        assert response.status_code == 302, "sign-in failed"
+        if user.needs_second_factor and second_factor:
+            code = pyotp.TOTP(user.totp_secret).now()
+            response = client.post("/second-factor", data={"code": code})
+            assert response.status_code == 302, "second factor failed"
+        return response
+
+    return as_user
+
+
+@contextmanager
+def count_queries(engine: sa.Engine):
+    """Count the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def queries(app):
+    """A context manager counting the SQL queries a block runs."""
+    return lambda: count_queries(db.engine)
+
+
+# Browser tests --------------------------------------------------------------------------------------------
+
+
+class LiveServer:
+    """The app served on a loopback port in a background thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    """A real HTTP server for the browser to talk to (same database as the test)."""
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (Playwright's own browser download does not work here)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync", "--disable-quic"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab (its own cookies); CSP bypass only so axe-core can be injected."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10000)
+    external = []
+    tab.on("request", lambda request: external.append(request.url)
+           if not request.url.startswith((live_server.url, "data:", "about:")) else None)
+    tab.external_requests = external
+    yield tab
+    context.close()

@@ -1,0 +1,89 @@
+"""The factory, configuration, health check, error pages and security headers."""
+
+import pytest
+
+from esafety import create_app
+from esafety.config import ConfigError, database_url
+
+
+def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
+    """A real deployment with no secret key stops with a message saying how to set one."""
+    monkeypatch.delenv("ESAFETY_SECRET_KEY", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="ESAFETY_SECRET_KEY"):
+        create_app({"ESAFETY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    """A typo in ESAFETY_ENV is a clear error, not a silently insecure default."""
+    with pytest.raises(ConfigError, match="ESAFETY_ENV"):
+        create_app({"ESAFETY_ENV": "prod", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_environment_overrides(monkeypatch):
+    """DATABASE_URL selects PostgreSQL with the psycopg driver; otherwise SQLite in the instance folder."""
+    monkeypatch.delenv("ESAFETY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/esafety")
+    assert database_url("/srv/instance") == "postgresql+psycopg://u:p@db.example/esafety"
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url("/srv/instance") == "sqlite:////srv/instance/esafety.db"
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    """Outside development the session cookie is Secure, HttpOnly and SameSite."""
+    monkeypatch.setenv("ESAFETY_SECRET_KEY", "x" * 64)
+    app = create_app({"ESAFETY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                      "SESSION_COOKIE_SECURE": True})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_healthz_reports_database(client):
+    """The health check answers 200 with a small JSON body when the database answers."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": True}
+
+
+def test_landing_page_sends_each_audience_its_way(client):
+    """The landing page links pupils, staff and parents to their own entrances."""
+    html = client.get("/").get_data(as_text=True)
+    for href in ('href="/pupil/login"', 'href="/login"', 'href="/parents/"'):
+        assert href in html
+
+
+def test_not_found_is_friendly(client):
+    """A missing page gets a friendly 404 with a way back, not a bare error."""
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_no_traceback(app, client):
+    """An exception in a view becomes a calm 500 page without a stack trace."""
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom-for-test")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in body and "secret internals" not in body
+    assert "It was not your fault" in body
+
+
+def test_security_headers_on_every_page(client):
+    """Strict CSP with no inline script and no other origins, nosniff, referrer policy, no framing."""
+    for path in ("/", "/login", "/parents/", "/healthz", "/no/such/page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_scripts_or_styles(client):
+    """Nothing on a page needs 'unsafe-inline': scripts and styles come from static files."""
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html and "<style" not in html

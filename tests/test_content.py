@@ -1,0 +1,123 @@
+"""The content pipeline: real content loads and is complete; broken files are refused with path and field."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from esafety.content.loader import ContentError, load, render_markdown
+from esafety.content.readability import CEILINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = Path(__file__).resolve().parent / "fixtures" / "bad_content"
+
+
+@pytest.fixture(scope="module")
+def content():
+    """The project's real content."""
+    return load(ROOT)
+
+
+def test_every_smart_letter_has_a_lesson_in_each_key_stage(content):
+    """At least one lesson per SMART letter per key stage, and at least 20 pupil lessons."""
+    assert len(content.lessons) >= 20
+    for stage in ("KS1", "KS2"):
+        letters = {lesson.smart for lesson in content.lessons.values() if lesson.key_stage == stage and lesson.kind == "smart"}
+        assert letters == set("SMART"), stage
+
+
+def test_lessons_have_the_parts_a_lesson_needs(content):
+    """4-8 steps, a worked example, a check with feedback on every choice, a home prompt, curriculum links."""
+    for lesson in content.lessons.values():
+        assert 4 <= len(lesson.steps) <= 8, lesson.id
+        assert lesson.check_steps and any(s.type == "example" for s in lesson.steps), lesson.id
+        assert lesson.home_prompt and lesson.curriculum, lesson.id
+        for index in lesson.check_steps:
+            assert all(choice.feedback for choice in lesson.steps[index].choices), lesson.id
+
+
+def test_reading_level_is_within_each_key_stage_ceiling(content):
+    """Every pupil lesson reads at or below its key stage's ceiling."""
+    for lesson in content.lessons.values():
+        assert content.readability[lesson.id] <= CEILINGS[lesson.key_stage], lesson.id
+
+
+def test_required_statements_are_all_covered(content):
+    """Every computing and RSHE online-safety statement is taught by at least one lesson."""
+    covered = {s for lesson in content.lessons.values() for s in lesson.curriculum}
+    required = {s.id for s in content.statements.values() if s.required}
+    assert required and required <= covered
+
+
+def test_quizzes_and_platforms_meet_the_brief(content):
+    """An age quiz per key stage, at least 12 scenarios, at least 25 platforms with a source and date."""
+    kinds = [(q.kind, q.key_stage) for q in content.quizzes.values()]
+    assert ("age", "KS1") in kinds and ("age", "KS2") in kinds
+    assert sum(kind == "scenario" for kind, _ in kinds) >= 12
+    assert len(content.platforms) >= 25
+    assert all(p.source.startswith("http") and p.checked for p in content.platforms)
+
+
+def test_ks2_scenarios_branch_two_decisions_deep(content):
+    """Every path through a KS2 scenario asks for at least two decisions, each with three or more choices."""
+    for quiz in content.quizzes.values():
+        if quiz.kind == "scenario" and quiz.key_stage == "KS2":
+            assert min(quiz.decision_depths()) >= 2, quiz.id
+        if quiz.kind == "scenario":
+            assert all(len(n.choices) >= 3 for n in quiz.nodes.values() if not n.end), quiz.id
+
+
+def test_generated_age_questions_match_the_platform_data(content):
+    """Questions generated from platforms.yaml mark the platform's own minimum age as the right answer."""
+    ages = {p.id: p.min_age for p in content.platforms}
+    generated = [q for q in content.quizzes["age-ks2"].questions if q.generated]
+    assert len(generated) == 4
+    for question in generated:
+        platform = question.id.removeprefix("platform-age-")
+        right = [c for c in question.choices if c.correct]
+        assert [c.text for c in right] == [str(ages[platform])]
+
+
+def test_broken_content_reports_every_problem_with_path_and_field():
+    """A folder of broken files is refused, naming each file, field and reason, not just the first."""
+    with pytest.raises(ContentError) as caught:
+        load(BAD)
+    problems = {(p.path, p.field.split(".")[0]) for p in caught.value.problems}
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert ("lessons/ks1/ks1-broken.yaml", "curriculum") in problems       # unknown statement
+    assert ("lessons/ks1/ks1-broken.yaml", "illustration") in problems     # missing picture
+    assert ("lessons/ks1/ks1-broken.yaml", "steps") in problems            # too few steps, two correct
+    assert ("lessons/ks1/misnamed.yaml", "version") in problems
+    assert ("lessons/ks1/misnamed.yaml", "smart") in problems
+    assert any(p[0] == "lessons/ks1/not-yaml.yaml" for p in problems)
+    assert any(p[0] == "lessons/parents/parent-no-front-matter.md" for p in problems)
+    assert ("quizzes/platforms.yaml", "platforms") in problems             # ftp:// source
+    assert any(p[0] == "quizzes/scenarios/loop.yaml" for p in problems)    # unknown node
+    assert "no-such-statement" in text
+
+
+def test_cli_check_fails_on_broken_content(app):
+    """`flask content check` exits non-zero and lists the problems."""
+    result = app.test_cli_runner().invoke(args=["content", "check", "--root", str(BAD)])
+    assert result.exit_code == 1
+    assert "lessons/ks1/ks1-broken.yaml" in result.output
+
+
+def test_cli_check_json_has_the_catalogue_shape(app):
+    """`flask content check --json` prints lessons, quizzes, platforms and curriculum in the agreed shape."""
+    result = app.test_cli_runner().invoke(args=["content", "check", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    lesson = data["lessons"][0]
+    assert {"id", "title", "audience", "smart", "key_stage", "steps", "curriculum"} <= set(lesson)
+    assert {"id", "title", "kind", "key_stage", "questions", "curriculum"} <= set(data["quizzes"][0])
+    assert {"name", "min_age", "pegi", "source", "checked"} <= set(data["platforms"][0])
+    assert {"id", "framework", "text"} <= set(data["curriculum"][0])
+
+
+def test_markdown_is_sanitised():
+    """Pupil text cannot carry links or script; parent pages keep only https links."""
+    assert "<script" not in render_markdown("<script>alert(1)</script> hi", "pupil")
+    assert "<a" not in render_markdown("[x](https://example.org)", "pupil")
+    html = render_markdown("[ok](https://nspcc.org.uk) [bad](javascript:alert(1))", "parent")
+    assert 'href="https://nspcc.org.uk"' in html and "javascript:" not in html

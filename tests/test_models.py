@@ -1,0 +1,65 @@
+"""Database constraints hold whatever the app code does."""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from esafety.extensions import db
+from esafety.models import LessonProgress, SchoolClass, User, key_stage_for
+
+from . import factories
+
+
+def test_pupils_cannot_have_an_email(school):
+    """The database refuses an email address on a pupil (data minimisation)."""
+    pupil = school.pupil
+    pupil.email = "child@example.com"
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_adults_need_an_email(school):
+    """Staff and parents sign in by email, so they must have one."""
+    db.session.add(User(school_id=school.school.id, kind="staff", name="No Email"))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_one_progress_row_per_pupil_and_lesson(school):
+    """Lesson progress is unique per pupil and lesson, so a completion can never be recorded twice."""
+    for _ in range(2):
+        db.session.add(LessonProgress(pupil_id=school.pupil.id, lesson_id="ks2-safe", content_version=1))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_year_group_is_primary(school):
+    """Classes are Years 1 to 6."""
+    db.session.add(SchoolClass(school_id=school.school.id, name="Reception", year_group=0))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("year, stage", [(1, "KS1"), (2, "KS1"), (3, "KS2"), (6, "KS2")])
+def test_key_stage_follows_year_group(year, stage):
+    """Years 1-2 are KS1 and Years 3-6 KS2."""
+    assert key_stage_for(year) == stage
+
+
+def test_join_codes_are_unique_and_unambiguous(school):
+    """Class codes avoid easily confused characters and never repeat."""
+    codes = {factories.make_class(school.school, f"C{i}", 3).join_code for i in range(40)}
+    assert len(codes) == 40
+    assert not any(set(code) & set("O0I1L5S2Z8B") for code in codes)
+
+
+def test_passcodes_and_passwords_are_hashed(school):
+    """No secret is stored in a form anyone could read back."""
+    row = db.session.execute(sa.select(User.password_hash, User.passcode_hash)).all()
+    stored = " ".join(str(v) for pair in row for v in pair)
+    assert factories.PASSWORD not in stored and factories.PASSCODE not in stored
+    assert all(h.startswith(("scrypt:", "pbkdf2:")) for pair in row for h in pair if h)
