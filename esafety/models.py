@@ -68,7 +68,10 @@ class User(UserMixin, db.Model):
     # Bumped on sign-out, disabling and a password change, so every earlier session cookie stops working.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     class_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("school_class.id"), index=True)
-    passcode_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    # Three picture words. Not hashed: with 1,728 possible codes a hash adds nothing against anyone holding
+    # the database, and teachers must be able to print them on login cards. Guessing is stopped by the
+    # class code and the per-account throttle instead (SECURITY.md).
+    passcode: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     card_token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     totp_last_step: so.Mapped[int] = so.mapped_column(default=0)
@@ -113,12 +116,12 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def set_passcode(self, passcode: str) -> None:
-        """Store a hash of a pupil's picture passcode (its words joined by hyphens)."""
-        self.passcode_hash = generate_password_hash(passcode)
+        """Set a pupil's picture passcode (its words joined by hyphens)."""
+        self.passcode = passcode
 
     def check_passcode(self, passcode: str) -> bool:
-        """True when the picture passcode matches."""
-        return bool(self.passcode_hash) and check_password_hash(self.passcode_hash, passcode)
+        """True when the picture passcode matches (compared in constant time)."""
+        return bool(self.passcode) and secrets.compare_digest(self.passcode.encode(), passcode.encode())
 
     def end_sessions(self) -> None:
         """Invalidate every session this user has, on every device."""

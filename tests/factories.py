@@ -82,3 +82,44 @@ def make_school_world() -> SimpleNamespace:
     return SimpleNamespace(school=school, teacher=teacher, other_teacher=other_teacher, dsl=dsl, admin=admin,
                            ks1=ks1, ks2=ks2, ks1_pupils=ks1_pupils, ks2_pupils=ks2_pupils, pupil=ks2_pupils[0],
                            ks1_pupil=ks1_pupils[0], parent=parent, other_parent=other_parent)
+
+
+def complete_lesson(pupil, lesson_id: str):
+    """Record a completed lesson the way the lesson player does."""
+    from esafety.content import catalogue
+    from esafety.learning import answer_check, complete_lesson as complete
+
+    lesson = catalogue().lessons[lesson_id]
+    for index in lesson.check_steps:
+        answer_check(pupil, lesson, index, next(i for i, c in enumerate(lesson.steps[index].choices) if c.correct))
+    complete(pupil, lesson)
+    db.session.commit()
+
+
+def finish_quiz(pupil, quiz_id: str, pick=None):
+    """Submit a quiz attempt; pick(question) returns the raw answer (default: the first choice)."""
+    from esafety.content import catalogue
+    from esafety.learning import answer_question, choose, open_attempt, submit
+
+    quiz = catalogue().quizzes[quiz_id]
+    attempt = open_attempt(pupil, quiz)
+    if quiz.kind == "scenario":
+        node, position = quiz.nodes[quiz.start], 0
+        while not node.end:
+            index = pick(node) if pick else 0
+            choose(attempt, quiz, position, index)
+            node, position = quiz.nodes[node.choices[index].next], position + 1
+    else:
+        for question in quiz.questions:
+            if pick:
+                raw = pick(question)
+            elif question.type == "sort":
+                raw = {item.id: question.groups[0].id for item in question.items}
+            elif question.type == "multiple":
+                raw = [question.choices[0].id]
+            else:
+                raw = question.choices[0].id
+            answer_question(attempt, quiz, question.id, raw)
+    verdict = submit(attempt, quiz)
+    db.session.commit()
+    return attempt, verdict

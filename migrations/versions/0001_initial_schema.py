@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('class_id', sa.Integer(), nullable=True),
-    sa.Column('passcode_hash', sa.String(length=256), nullable=True),
+    sa.Column('passcode', sa.String(length=40), nullable=True),
     sa.Column('card_token_hash', sa.String(length=64), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=False),

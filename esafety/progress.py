@@ -1,0 +1,307 @@
+"""Class and school progress: the grid, a pupil's record, misconceptions and curriculum coverage.
+
+Each function runs a fixed number of queries whatever the size of the class or school; the work that grows
+with pupils is done in Python over the rows those queries return.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from .content import Catalogue
+from .extensions import db
+from .marking import decode_answer
+from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One pupil's state on one activity, in words as well as a key (never colour alone)."""
+
+    state: str  # new, started, done
+    text: str
+    score: int | None = None
+    when: datetime | None = None
+
+
+NOT_STARTED = Cell("new", "Not started")
+
+
+@dataclass
+class Grid:
+    """Pupils by activities."""
+
+    pupils: list[User]
+    activities: list  # lessons and quizzes from the catalogue
+    cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+
+    def cell(self, pupil_id: int, activity_id: str) -> Cell:
+        """The state of one pupil on one activity."""
+        return self.cells.get((pupil_id, activity_id), NOT_STARTED)
+
+    def done_count(self, activity_id: str) -> int:
+        """How many pupils have completed an activity."""
+        return sum(self.cell(p.id, activity_id).state == "done" for p in self.pupils)
+
+
+def class_pupils(class_id: int) -> list[User]:
+    """The active pupils of a class, by name (one query)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.class_id == class_id, User.kind == "pupil", User.active)
+        .order_by(User.name, User.last_initial)
+    ))
+
+
+def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue) -> dict[tuple[int, str], Cell]:
+    rows = db.session.execute(
+        sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id, LessonProgress.step,
+                  LessonProgress.completed_at, LessonProgress.updated_at)
+        .where(LessonProgress.pupil_id.in_(pupil_ids))
+    ) if pupil_ids else []
+    cells = {}
+    for row in rows:
+        lesson = catalogue.lessons.get(row.lesson_id)
+        if lesson is None:
+            continue
+        if row.completed_at:
+            cells[(row.pupil_id, row.lesson_id)] = Cell("done", "Done", when=row.completed_at)
+        else:
+            cells[(row.pupil_id, row.lesson_id)] = Cell(
+                "started", f"Step {row.step + 1} of {len(lesson.steps)}", when=row.updated_at)
+    return cells
+
+
+def _quiz_cells(pupil_ids: list[int]) -> dict[tuple[int, str], Cell]:
+    rows = db.session.execute(
+        sa.select(QuizAttempt.pupil_id, QuizAttempt.quiz_id, sa.func.max(QuizAttempt.score).label("best"),
+                  sa.func.count(QuizAttempt.submitted_at).label("done"),
+                  sa.func.max(QuizAttempt.submitted_at).label("last"))
+        .where(QuizAttempt.pupil_id.in_(pupil_ids)).group_by(QuizAttempt.pupil_id, QuizAttempt.quiz_id)
+    ) if pupil_ids else []
+    cells = {}
+    for row in rows:
+        if row.done:
+            cells[(row.pupil_id, row.quiz_id)] = Cell("done", f"Best {row.best}%", score=row.best, when=row.last)
+        else:
+            cells[(row.pupil_id, row.quiz_id)] = Cell("started", "Started")
+    return cells
+
+
+def class_grid(class_id: int, activities: list, catalogue: Catalogue) -> Grid:
+    """The progress grid of a class over the given activities (four queries)."""
+    pupils = class_pupils(class_id)
+    ids = [p.id for p in pupils]
+    grid = Grid(pupils=pupils, activities=activities)
+    grid.cells.update(_lesson_cells(ids, catalogue))
+    grid.cells.update(_quiz_cells(ids))
+    grid.assignments = {a.activity_id: a for a in db.session.scalars(
+        sa.select(Assignment).where(Assignment.class_id == class_id))}
+    return grid
+
+
+# A pupil's record -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer in an attempt, with what it showed."""
+
+    prompt: str
+    answer: str
+    correct: bool
+    understanding: str
+    misconception: str | None
+
+
+def describe_answer(quiz, question_id: str, stored: str) -> tuple[str, str, str | None]:
+    """The question's prompt, the answer in words, and the misconception it shows (if any)."""
+    if quiz.kind == "scenario":
+        node = quiz.nodes.get(question_id)
+        if node is None or not stored.isdigit() or int(stored) >= len(node.choices):
+            return question_id, stored, None
+        choice = node.choices[int(stored)]
+        return node.text, choice.text, choice.misconception
+    question = next((q for q in quiz.questions if q.id == question_id), None)
+    if question is None:
+        return question_id, stored, None
+    answer = decode_answer(question, stored)
+    if question.type == "sort":
+        groups = {g.id: g.label for g in question.groups}
+        placed = [f"{item.text} → {groups.get(answer.get(item.id), '?')}" for item in question.items]
+        wrong = [item.misconception for item in question.items if answer.get(item.id) != item.group and item.misconception]
+        return question.prompt, "; ".join(placed), "; ".join(wrong) or None
+    chosen_ids = answer if isinstance(answer, list) else [answer]
+    chosen = [c for c in question.choices if c.id in chosen_ids]
+    return (question.prompt, ", ".join(c.text for c in chosen),
+            "; ".join(c.misconception for c in chosen if c.misconception) or None)
+
+
+def pupil_record(pupil: User, catalogue: Catalogue) -> dict:
+    """Every lesson and submitted attempt of one pupil, with dates, scores and understanding (three queries)."""
+    lessons = list(db.session.scalars(
+        sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil.id).order_by(LessonProgress.started_at)))
+    attempts = list(db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at)))
+    responses = defaultdict(list)
+    if attempts:
+        for response in db.session.scalars(
+            sa.select(QuizResponse).where(QuizResponse.attempt_id.in_([a.id for a in attempts]))
+            .order_by(QuizResponse.attempt_id, QuizResponse.position)
+        ):
+            responses[response.attempt_id].append(response)
+    attempt_rows = []
+    for attempt in attempts:
+        quiz = catalogue.quizzes.get(attempt.quiz_id)
+        answers = []
+        for response in responses[attempt.id]:
+            prompt, words, misconception = describe_answer(quiz, response.question_id, response.answer) \
+                if quiz else (response.question_id, response.answer, None)
+            answers.append(AnswerRecord(prompt, words, response.correct, response.understanding, misconception))
+        attempt_rows.append((attempt, quiz, answers))
+    return {
+        "lessons": [(row, catalogue.lessons.get(row.lesson_id)) for row in lessons],
+        "attempts": attempt_rows,
+    }
+
+
+# Misconceptions -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerCount:
+    """How many pupils gave one answer to one question."""
+
+    answer: str
+    count: int
+    correct: bool
+    understanding: str
+    misconception: str | None
+
+
+def class_misconceptions(pupil_ids: list[int], quizzes: list) -> list[tuple]:
+    """For each quiz, each question's answers from every pupil's latest attempt, most common wrong first.
+
+    Two queries: the latest submitted attempt per pupil and quiz, then their responses.
+    """
+    if not pupil_ids:
+        return []
+    quiz_ids = [q.id for q in quizzes]
+    latest = (
+        sa.select(QuizAttempt.pupil_id, QuizAttempt.quiz_id, sa.func.max(QuizAttempt.number).label("number"))
+        .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.quiz_id.in_(quiz_ids),
+               QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.pupil_id, QuizAttempt.quiz_id).subquery()
+    )
+    rows = db.session.execute(
+        sa.select(QuizAttempt.quiz_id, QuizResponse.question_id, QuizResponse.answer, QuizResponse.correct,
+                  QuizResponse.understanding)
+        .join(latest, sa.and_(latest.c.pupil_id == QuizAttempt.pupil_id, latest.c.quiz_id == QuizAttempt.quiz_id,
+                              latest.c.number == QuizAttempt.number))
+        .join(QuizResponse, QuizResponse.attempt_id == QuizAttempt.id)
+    ).all()
+    tallies: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    facts = {}
+    for row in rows:
+        tallies[row.quiz_id][row.question_id][row.answer] += 1
+        facts[(row.quiz_id, row.question_id, row.answer)] = (row.correct, row.understanding)
+    report = []
+    for quiz in quizzes:
+        if quiz.id not in tallies:
+            continue
+        questions = []
+        for question_id, counts in tallies[quiz.id].items():
+            answers = []
+            prompt = question_id
+            for answer, count in counts.items():
+                prompt, words, misconception = describe_answer(quiz, question_id, answer)
+                correct, understanding = facts[(quiz.id, question_id, answer)]
+                answers.append(AnswerCount(words, count, correct, understanding, misconception))
+            answers.sort(key=lambda a: (a.correct, -a.count))
+            wrong = sum(a.count for a in answers if not a.correct)
+            questions.append((prompt, answers, wrong, sum(a.count for a in answers)))
+        questions.sort(key=lambda q: -q[2])
+        report.append((quiz, questions))
+    report.sort(key=lambda item: -max((q[2] for q in item[1]), default=0))
+    return report
+
+
+# Curriculum coverage --------------------------------------------------------------------------------------
+
+
+def completed_activities(pupil_ids: list[int]) -> dict[int, set[str]]:
+    """Lessons completed and quizzes submitted, per pupil (two queries)."""
+    done: dict[int, set[str]] = defaultdict(set)
+    if not pupil_ids:
+        return done
+    for pupil_id, lesson_id in db.session.execute(
+        sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id)
+        .where(LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at.is_not(None))
+    ):
+        done[pupil_id].add(lesson_id)
+    for pupil_id, quiz_id in db.session.execute(
+        sa.select(QuizAttempt.pupil_id, QuizAttempt.quiz_id).distinct()
+        .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.submitted_at.is_not(None))
+    ):
+        done[pupil_id].add(quiz_id)
+    return done
+
+
+@dataclass(frozen=True)
+class StatementCoverage:
+    """How much of a group of pupils has completed an activity covering one statement."""
+
+    statement: object
+    covered: int
+    pupils: int
+    activities: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        """The share of pupils covered, as a whole percentage."""
+        return round(100 * self.covered / self.pupils) if self.pupils else 0
+
+
+def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None) -> list[tuple]:
+    """Every framework's statements with the share of these pupils who completed an activity covering them.
+
+    Derived from recorded completions only: nothing here is typed in by a teacher. For a class, only the
+    statements and activities of its key stage are shown (a Year 5 class is not measured against KS1).
+    """
+    done = completed_activities(pupil_ids)
+    by_statement: dict[str, list[str]] = defaultdict(list)
+    for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
+        if key_stage and activity.key_stage != key_stage:
+            continue
+        for statement_id in activity.curriculum:
+            by_statement[statement_id].append(activity.id)
+    report = []
+    for framework in catalogue.frameworks:
+        rows = []
+        for statement in framework.statements:
+            if key_stage and statement.key_stage not in (None, key_stage):
+                continue
+            activities = set(by_statement.get(statement.id, ()))
+            covered = sum(1 for pupil_id in pupil_ids if done.get(pupil_id, set()) & activities)
+            rows.append(StatementCoverage(catalogue.statements[statement.id], covered, len(pupil_ids),
+                                          tuple(sorted(activities))))
+        report.append((framework, rows))
+    return report
+
+
+def completions_by_week(pupil_ids: list[int], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:
+    """Lessons completed per week for the last few weeks (one query), for the completion chart."""
+    today = today or utcnow().date()
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    counts = Counter()
+    if pupil_ids:
+        for (completed_at,) in db.session.execute(
+            sa.select(LessonProgress.completed_at).where(
+                LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at >= datetime.combine(start, datetime.min.time()))
+        ):
+            day = completed_at.date()
+            counts[day - timedelta(days=day.weekday())] += 1
+    return [(start + timedelta(weeks=i), counts.get(start + timedelta(weeks=i), 0)) for i in range(weeks)]
