@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app esafety
 PORT ?= 5000
+export PORT
 PYTEST_ARGS ?=
 # `make run` is the local demo; set ESAFETY_ENV=production (and a secret key) for a real school.
 ESAFETY_ENV ?= development
@@ -38,8 +39,15 @@ test-sqlite: install test-tools
 test-postgresql: install test-tools
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmark (benchmarks/README.md): SQLite, then PostgreSQL on a throwaway server when its binaries are
+# installed (on its own port, so a test run's server can run at the same time).
 bench: install
-	$(PY) benchmarks/run.py
+	@if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; then \
+	  ESAFETY_PG_PORT=55433 scripts/with-postgres.sh \
+	    sh -c 'ESAFETY_BENCH_DATABASE_URL="$$ESAFETY_TEST_DATABASE_URL" exec $(PY) benchmarks/run.py'; \
+	else \
+	  $(PY) benchmarks/run.py; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

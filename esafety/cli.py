@@ -7,6 +7,7 @@ import click
 import pyotp
 from flask import Flask, current_app
 
+from .backup import backup_group
 from .content import ContentError
 from .content.loader import load
 
@@ -69,3 +70,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_code)
+    app.cli.add_command(backup_group)

@@ -1,14 +1,21 @@
 """Safeguarding concerns: created by pupils (Tell) or staff, handled by the DSL, never edited in place."""
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from .audit import record
 from .extensions import db
-from .models import Concern, ConcernEntry, User
+from .models import CONCERN_ACTIONS, AuditLog, Concern, ConcernEntry, User
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged", "closed": "Closed"}
+# All a pupil is ever told about a report they sent: never notes, actions or who has read it.
+PUPIL_STATUS = {"new": "Sent. An adult will read it.", "acknowledged": "Sent. An adult will read it.",
+                "closed": "An adult has looked at it."}
+INBOX_TARGET = "concerns"
 
 
 def new_submission_key() -> str:
@@ -16,22 +23,30 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def find_submitted(submission_key: str, pupil: User, source: str) -> Concern | None:
+    """The concern this form already created for this pupil, if it was sent before."""
+    return db.session.scalar(sa.select(Concern).where(
+        Concern.submission_key == submission_key, Concern.pupil_id == pupil.id, Concern.source == source))
+
+
 def create(*, pupil: User, reporter: User, category: str, words: str, wants_to_talk: bool,
            submission_key: str, source: str) -> Concern:
-    """Record a concern with the child's own words (or the staff member's account) as its first entry.
-
-    If the same form was already submitted, the concern it created is returned and nothing is added.
-    """
+    """Record a concern with the child's words (or the staff account) as its first entry, once per form."""
     existing = db.session.scalar(sa.select(Concern).where(Concern.submission_key == submission_key))
     if existing is not None:
-        return existing
+        if existing.pupil_id == pupil.id and existing.source == source:
+            return existing
+        submission_key = new_submission_key()  # someone else's key: never merge two different reports
+    # A pupil's own Tell links the pupil once (pupil_id), not also as reporter and author: when the pupil is
+    # deleted the database clears that one link, which the append-only triggers allow, and keeps the names.
+    reporter_id = None if reporter.id == pupil.id else reporter.id
     concern = Concern(
         school_id=pupil.school_id, pupil_id=pupil.id, pupil_name=pupil.display_name,
         class_name=pupil.school_class.name if pupil.school_class else "", source=source,
-        reporter_id=reporter.id, reporter_name=reporter.display_name, category=category,
+        reporter_id=reporter_id, reporter_name=reporter.display_name, category=category,
         wants_to_talk=wants_to_talk, submission_key=submission_key,
     )
-    concern.entries.append(ConcernEntry(author_id=reporter.id, author_name=reporter.display_name, kind="words",
+    concern.entries.append(ConcernEntry(author_id=reporter_id, author_name=reporter.display_name, kind="words",
                                         status="new", text=words.strip()))
     db.session.add(concern)
     db.session.flush()
@@ -69,15 +84,32 @@ def latest_status_subquery():
     )
 
 
-def for_school(school_id: int) -> list[tuple[Concern, str]]:
-    """The inbox: every concern of the school with its status, new ones first, newest first."""
+@dataclass(frozen=True)
+class InboxRow:
+    """One line of the inbox: the concern, its status and the first words recorded."""
+
+    concern: Concern
+    status: str
+    words: str
+
+
+def for_school(school_id: int) -> list[InboxRow]:
+    """The inbox: every concern of the school with its status and message, new ones first, newest first."""
     status = latest_status_subquery()
+    first = (
+        sa.select(ConcernEntry.concern_id, sa.func.min(ConcernEntry.id).label("entry_id"))
+        .where(ConcernEntry.kind == "words").group_by(ConcernEntry.concern_id).subquery()
+    )
+    words = aliased(ConcernEntry)
     order = sa.case((status.c.status == "new", 0), (status.c.status == "acknowledged", 1), else_=2)
     rows = db.session.execute(
-        sa.select(Concern, status.c.status).join(status, status.c.concern_id == Concern.id)
-        .where(Concern.school_id == school_id).order_by(order, Concern.created_at.desc())
+        sa.select(Concern, status.c.status, words.text)
+        .join(status, status.c.concern_id == Concern.id)
+        .outerjoin(first, first.c.concern_id == Concern.id)
+        .outerjoin(words, words.id == first.c.entry_id)
+        .where(Concern.school_id == school_id).order_by(order, Concern.created_at.desc(), Concern.id.desc())
     ).all()
-    return [(row[0], row[1]) for row in rows]
+    return [InboxRow(row[0], row[1], row[2] or "") for row in rows]
 
 
 def for_pupil(pupil_id: int) -> list[tuple[Concern, str]]:
@@ -85,6 +117,59 @@ def for_pupil(pupil_id: int) -> list[tuple[Concern, str]]:
     status = latest_status_subquery()
     rows = db.session.execute(
         sa.select(Concern, status.c.status).join(status, status.c.concern_id == Concern.id)
-        .where(Concern.pupil_id == pupil_id, Concern.source == "pupil").order_by(Concern.created_at.desc())
+        .where(Concern.pupil_id == pupil_id, Concern.source == "pupil")
+        .order_by(Concern.created_at.desc(), Concern.id.desc())
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def count_for_pupil(pupil_id: int) -> int:
+    """How many safeguarding records name this pupil (all a pupil-data export may say about them)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Concern).where(Concern.pupil_id == pupil_id))
+
+
+AUDIT_WORDING = {
+    "concern created": "Reported",
+    "concern viewed": "Opened this record",
+    "concern note": "Added a note",
+    "concern correction": "Added a correction",
+    "concern action": "Recorded an action",
+    "concern status": "Changed the status",
+}
+
+
+def describe(entry: AuditLog) -> str:
+    """An audit entry about a concern in plain words, e.g. "Recorded an action: Informed parents or carers"."""
+    words = AUDIT_WORDING.get(entry.action, entry.action)
+    detail = {"pupil": "by the pupil, using Tell", "staff": "by staff"}.get(entry.detail) or \
+        CONCERN_ACTIONS.get(entry.detail) or STATUSES.get(entry.detail) or entry.detail
+    return f"{words}: {detail}" if detail else words
+
+
+def audit_trail(concern: Concern) -> list[tuple[AuditLog, str | None, str]]:
+    """Every view and change of one concern, oldest first: the entry, who did it and what, in words."""
+    return [(row[0], row[1].display_name if row[1] else None, describe(row[0])) for row in db.session.execute(
+        sa.select(AuditLog, User).outerjoin(User, User.id == AuditLog.actor_id)
+        .where(AuditLog.target == f"concern:{concern.id}").order_by(AuditLog.id)
+    ).all()]
+
+
+@dataclass(frozen=True)
+class InboxViews:
+    """How often the concern has been on screen in the inbox list (which shows its first words)."""
+
+    count: int
+    last_at: datetime | None
+    last_by: str | None
+
+
+def inbox_views_since(concern: Concern) -> InboxViews:
+    """Inbox views since the concern arrived: the list shows its first words, so they count as views."""
+    since = sa.and_(AuditLog.target == INBOX_TARGET, AuditLog.school_id == concern.school_id,
+                    AuditLog.at >= concern.created_at)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(since))
+    last = db.session.execute(
+        sa.select(AuditLog.at, User.name).outerjoin(User, User.id == AuditLog.actor_id).where(since)
+        .order_by(AuditLog.id.desc()).limit(1)
+    ).first()
+    return InboxViews(count, last[0] if last else None, last[1] if last else None)

@@ -1,5 +1,6 @@
 """A demo school with realistic progress, seeded the same way every time so its sign-ins can be printed."""
 
+import os
 import random
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ def _pupils(index: int, size: int, rng: random.Random) -> list[tuple[str, str, s
 
 def plan() -> dict:
     """The demo's people and passcodes, the same on every run."""
-    rng = random.Random(20261122)
+    rng = random.Random(20261122)  # nosec B311: demo passcodes are meant to be reproducible and printed
     return {
         "classes": [
             {"name": name, "year_group": year, "code": code, "pupils": _pupils(i, CLASS_SIZES[i], rng)}
@@ -66,7 +67,7 @@ def logins() -> dict:
 
 def describe(data: dict) -> str:
     """The demo sign-ins as text for the terminal."""
-    lines = ["", "Demo sign-ins (http://127.0.0.1:5000):"]
+    lines = ["", f"Demo sign-ins (http://127.0.0.1:{os.environ.get('PORT', '5000')}):"]
     for role in ("teacher", "teacher2", "dsl", "admin", "parent"):
         lines.append(f"  {role:<9} {data[role]['email']:<28} password: {data[role]['password']}")
     lines.append("  DSL and admin also need an authenticator code: flask --app esafety demo-code dsl (or admin)")
@@ -84,7 +85,7 @@ def seed(if_empty: bool = False) -> bool:
         return False
     if if_empty and db.session.scalar(sa.select(User.id).limit(1)):
         return False
-    rng = random.Random(7)
+    rng = random.Random(7)  # nosec B311: demo progress, not a secret
     school = School(
         name=SCHOOL_NAME,
         dsl_name=STAFF["dsl"][0],

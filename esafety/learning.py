@@ -18,6 +18,26 @@ def lesson_progress(pupil_id: int) -> dict[str, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
+def progress_in(pupil_id: int, lesson_id: str) -> LessonProgress | None:
+    """The pupil's progress row for one lesson, if they have started it (one query)."""
+    return db.session.scalar(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil_id,
+                                                             LessonProgress.lesson_id == lesson_id))
+
+
+def furthest_step(lesson: Lesson, row: LessonProgress | None) -> int:
+    """The index of the furthest step the pupil has reached, within the lesson as it is now."""
+    return min(row.step, len(lesson.steps) - 1) if row else 0
+
+
+def chosen_answer(lesson: Lesson, row: LessonProgress | None, index: int) -> int | None:
+    """The choice the pupil made at a check step, or None (also when the lesson has changed since)."""
+    chosen = (row.answers or {}).get(str(index)) if row else None
+    step = lesson.steps[index]
+    if step.type != "check" or not isinstance(chosen, int) or not 0 <= chosen < len(step.choices):
+        return None
+    return chosen
+
+
 @dataclass(frozen=True)
 class QuizSummary:
     """A pupil's results on one quiz."""
@@ -88,8 +108,7 @@ def reach_step(pupil: User, lesson: Lesson, step: int) -> LessonProgress:
 
 def unanswered_checks(lesson: Lesson, row: LessonProgress | None) -> list[int]:
     """Check steps the pupil has not answered yet."""
-    answers = (row.answers or {}) if row else {}
-    return [i for i in lesson.check_steps if str(i) not in answers]
+    return [i for i in lesson.check_steps if chosen_answer(lesson, row, i) is None]
 
 
 def complete_lesson(pupil: User, lesson: Lesson) -> bool:
@@ -140,11 +159,20 @@ def path_of(attempt: QuizAttempt) -> list[int]:
     return list((attempt.state or {}).get("path", []))
 
 
+def fit_to_content(attempt: QuizAttempt, quiz) -> bool:
+    """Start an unfinished attempt afresh if the quiz has changed since it began (its answers may not fit)."""
+    if attempt.submitted_at is not None or attempt.content_version == quiz.version:
+        return False
+    attempt.state = {}
+    attempt.content_version = quiz.version
+    return True
+
+
 def answer_question(attempt: QuizAttempt, quiz: QuestionQuiz, question_id: str, raw) -> bool:
     """Record an answer; an answer once given stays (a repeat is ignored). False if it was a repeat."""
     question = next((q for q in quiz.questions if q.id == question_id), None)
     if question is None:
-        raise AnswerError("that question is not in this quiz")
+        raise AnswerError("That question is not in this quiz.")
     answers = answers_of(attempt)
     if question_id in answers:
         return False
@@ -154,10 +182,16 @@ def answer_question(attempt: QuizAttempt, quiz: QuestionQuiz, question_id: str, 
 
 
 def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) -> bool:
-    """Record a decision at a point in the story; a repeat of an earlier click is ignored."""
+    """Record a decision at a point in the story; a repeat of an earlier click is ignored (False).
+
+    `position` is the number of decisions already made when the page was shown: a smaller one is a second
+    click on an old page; a larger or negative one was never on any page.
+    """
     path = path_of(attempt)
-    if position != len(path):
+    if 0 <= position < len(path):
         return False
+    if position != len(path):
+        raise AnswerError("That choice is not on this page. Choose one of the buttons.")
     walk_scenario(quiz, path + [index])  # raises AnswerError if the choice is not on this page
     attempt.state = {**(attempt.state or {}), "path": path + [index]}
     return True

@@ -341,6 +341,18 @@ class ConcernEntry(db.Model):
 CONCERN_COLUMNS = [c.name for c in Concern.__table__.columns]
 
 
+def concern_append_only_function(new: str, old: str) -> str:
+    """PostgreSQL's trigger function. The IFs are nested because PL/pgSQL does not short-circuit AND: in one
+    IF, a concern_entry row would fail on "NEW.pupil_id" (no such field) instead of the append-only message."""
+    return (
+        "CREATE OR REPLACE FUNCTION concern_append_only() RETURNS trigger AS $$ BEGIN "
+        "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'concern' THEN "
+        f"IF NEW.pupil_id IS NULL AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) THEN RETURN NEW; END IF; "
+        "END IF; "
+        "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql"
+    )
+
+
 def _append_only_ddl(dialect: str) -> list[str]:
     """Triggers that refuse UPDATE and DELETE on safeguarding records, except unlinking a deleted pupil."""
     if dialect == "sqlite":
@@ -359,11 +371,7 @@ def _append_only_ddl(dialect: str) -> list[str]:
     cols = [c for c in CONCERN_COLUMNS if c != "pupil_id"]
     new = ", ".join(f"NEW.{c}" for c in cols)
     old = ", ".join(f"OLD.{c}" for c in cols)
-    return [
-        "CREATE OR REPLACE FUNCTION concern_append_only() RETURNS trigger AS $$ BEGIN "
-        f"IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'concern' AND NEW.pupil_id IS NULL AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) "
-        "THEN RETURN NEW; END IF; "
-        "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql",
+    return [concern_append_only_function(new, old),
         "CREATE TRIGGER concern_append_only BEFORE UPDATE OR DELETE ON concern "
         "FOR EACH ROW EXECUTE FUNCTION concern_append_only()",
         "CREATE TRIGGER concern_entry_append_only BEFORE UPDATE OR DELETE ON concern_entry "

@@ -6,6 +6,7 @@ import shutil
 import threading
 from contextlib import contextmanager
 
+import jinja2
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -42,6 +43,23 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by every app the suite builds (each test builds fresh apps)."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 class CommittingClient(FlaskClient):
     """A test client that first commits what the test wrote, as a user's browser would only ever see
     committed data; it also ends the test's read transaction so SQLite never sees a stale writer."""
@@ -72,6 +90,7 @@ def make_app(database_url):
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = CommittingClient
+        app.jinja_env.bytecode_cache = TEMPLATE_CACHE
         made.append(app)
         return app
 

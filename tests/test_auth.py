@@ -203,3 +203,14 @@ def test_first_time_dsl_sets_up_authenticator_and_gets_recovery_codes(client, sc
     body = response.get_data(as_text=True)
     assert "Keep these recovery codes safe" in body
     assert client.get("/concerns/").status_code == 200
+
+
+def test_unknown_email_takes_as_long_as_a_wrong_password(client, school, monkeypatch):
+    """An unknown address still runs the password hash, so response time does not reveal who has an account."""
+    calls = []
+    import esafety.auth.routes as routes
+
+    real = routes.check_password_hash
+    monkeypatch.setattr(routes, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    client.post("/login", data={"email": "nobody@test.example", "password": "some password"})
+    assert calls == [routes.DUMMY_HASH]

@@ -1,11 +1,129 @@
-"""School admin pages."""
+"""School admin pages: the school's settings, and each pupil's data (export and deletion)."""
 
-from flask import render_template
+import json
 
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import privacy
+from ..audit import record
+from ..extensions import db
+from ..models import School, SchoolClass, User
 from . import bp
+from .forms import SETTINGS_FIELDS, DeletePupilForm, PupilSearchForm, SchoolSettingsForm
 
 
 @bp.get("/")
 def home():
     """The admin's starting page."""
     return render_template("admin/home.html")
+
+
+def my_school() -> School:
+    """The admin's own school (404 if the account has none)."""
+    school = db.session.get(School, current_user.school_id) if current_user.school_id else None
+    if school is None:
+        abort(404)  # an admin account not attached to a school has nothing to manage
+    return school
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Edit what parents are told on the public 'This school' page."""
+    school = my_school()
+    form = SchoolSettingsForm(obj=school)
+    if form.validate_on_submit():
+        changed = [name for name in SETTINGS_FIELDS if getattr(school, name) != form[name].data]
+        for name in changed:
+            setattr(school, name, form[name].data)
+        record("school settings changed", target=f"school:{school.id}", detail=", ".join(changed) or "nothing changed")
+        db.session.commit()
+        flash("Saved. Parents see these on the 'This school' page.", "info")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
+
+
+def pupil_or_404(pupil_id: int) -> User:
+    """A pupil of the admin's own school; 404 for anything else, so ids reveal nothing."""
+    pupil = db.session.get(User, pupil_id)
+    if pupil is None or pupil.kind != "pupil" or pupil.school_id != current_user.school_id:
+        abort(404)
+    return pupil
+
+
+@bp.get("/pupils")
+def pupils():
+    """Every pupil of the school, found by class and name, with links to their data."""
+    classes = db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == current_user.school_id)
+                                 .order_by(SchoolClass.archived_at.is_not(None), SchoolClass.year_group,
+                                           SchoolClass.name)).all()
+    form = PupilSearchForm(request.args)
+    form.class_id.choices = [(0, "Every class")] + [
+        (c.id, c.name + (" (archived)" if c.archived_at else "")) for c in classes]
+    if not form.validate():
+        form.class_id.data, form.name.data = 0, ""  # an unknown class or overlong name: show everyone
+    query = (sa.select(User, SchoolClass.name).outerjoin(SchoolClass, SchoolClass.id == User.class_id)
+             .where(User.school_id == current_user.school_id, User.kind == "pupil"))
+    if form.class_id.data:
+        query = query.where(User.class_id == form.class_id.data)
+    if form.name.data:
+        query = query.where(sa.func.lower(User.name).contains(form.name.data.lower(), autoescape=True))
+    rows = db.session.execute(query.order_by(SchoolClass.name, User.name, User.last_initial, User.id)).all()
+    return render_template("admin/pupils.html", form=form, rows=rows,
+                           filtered=bool(form.class_id.data or form.name.data))
+
+
+@bp.get("/pupils/<int:pupil_id>")
+def pupil_record(pupil_id: int):
+    """Everything held about one pupil, as a page (the export is audited)."""
+    pupil = pupil_or_404(pupil_id)
+    data = privacy.pupil_record(pupil)
+    record("pupil data exported", target=f"pupil:{pupil.id}", detail="page")
+    db.session.commit()
+    return render_template("admin/pupil_record.html", pupil_id=pupil_id, data=data,
+                           filename=privacy.export_filename(pupil))
+
+
+@bp.get("/pupils/<int:pupil_id>/export.json")
+def pupil_export(pupil_id: int):
+    """Everything held about one pupil, as a JSON download (audited)."""
+    pupil = pupil_or_404(pupil_id)
+    data = privacy.pupil_record(pupil)
+    filename = privacy.export_filename(pupil)
+    record("pupil data exported", target=f"pupil:{pupil.id}", detail="json")
+    db.session.commit()
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/pupils/<int:pupil_id>/delete", methods=["GET", "POST"])
+def delete_pupil(pupil_id: int):
+    """Confirm, then delete a pupil and their data; safeguarding records are kept and the page says so."""
+    pupil = pupil_or_404(pupil_id)
+    form = DeletePupilForm()
+    if form.validate_on_submit():
+        name = pupil.display_name
+        try:
+            erasure = privacy.erase_pupil(pupil, by=current_user)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("Deleting pupil %s failed", pupil_id)
+            flash("Nothing was deleted: the database refused the change. Please try again; if it keeps "
+                  "happening, contact whoever runs esafety for the school.", "error")
+            return redirect(url_for("admin.delete_pupil", pupil_id=pupil_id))
+        kept = (f" {erasure.safeguarding_kept} safeguarding record{'s are' if erasure.safeguarding_kept != 1 else ' is'}"
+                f" kept by the DSL. {privacy.SAFEGUARDING_NOTE}") if erasure.safeguarding_kept else ""
+        flash(f"{name}'s account and learning records have been deleted.{kept}", "info")
+        return redirect(url_for("admin.pupils"))
+    data = privacy.pupil_record(pupil)
+    return render_template("admin/delete_pupil.html", pupil=pupil, data=data, form=form,
+                           retention=privacy.SAFEGUARDING_NOTE), 400 if form.errors else 200
+
+
+@bp.get("/privacy-register")
+def privacy_register():
+    """Every table and column esafety keeps, with its purpose, retention and what deleting a pupil does."""
+    return render_template("admin/privacy_register.html", registry=privacy.REGISTRY)

@@ -8,6 +8,7 @@ from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
 from ..extensions import db, limiter
@@ -20,6 +21,7 @@ from .forms import ClassCodeForm, CodeForm, EmptyForm, LoginForm
 bp = Blueprint("auth", __name__)
 
 GENERIC_FAILURE = "Those details did not match. Check them and try again."
+DUMMY_HASH = generate_password_hash("not a real password: only used to even out timing")
 
 
 def safe_next(default: str) -> str:
@@ -73,6 +75,9 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.email == email, User.kind != "pupil"))
+        if user is None:
+            # Hash the password anyway, so an unknown address takes as long as a wrong password.
+            check_password_hash(DUMMY_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data) or not user.active:
             g.sign_in_failed = True
             record("sign-in failed", user=user, detail="staff/parent")

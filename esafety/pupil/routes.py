@@ -9,7 +9,8 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    answer_check, complete_lesson, lesson_progress, quiz_summaries, reach_step, unanswered_checks,
+    answer_check, chosen_answer, complete_lesson, furthest_step, lesson_progress, progress_in, quiz_summaries,
+    reach_step, unanswered_checks,
 )
 from ..models import Assignment
 from . import bp
@@ -29,7 +30,16 @@ def lesson_state(lesson, row) -> tuple[str, str]:
         return "new", "New"
     if row.completed_at:
         return "done", "Done"
-    return "started", f"Started: step {row.step + 1} of {len(lesson.steps)}"
+    return "started", f"Started: step {furthest_step(lesson, row) + 1} of {len(lesson.steps)}"
+
+
+def quiz_state(summary) -> tuple[str, str]:
+    """A quiz's state for the pupil, in words: new, started (an unfinished go) or done with the best score."""
+    if summary and summary.in_progress_id:
+        return "started", "Started"
+    if summary and summary.attempts:
+        return "done", f"Done: best {summary.best}%"
+    return "new", "New"
 
 
 @bp.get("/")
@@ -46,48 +56,51 @@ def home():
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
-        if activity is None:
-            continue
+        if activity is None or activity.key_stage != key_stage:
+            continue  # retired content, or set for the wrong key stage: the link would only 404
         if assignment.activity_kind == "lesson":
             state = lesson_state(activity, progress.get(activity.id))
         else:
-            summary = results.get(activity.id)
-            state = ("done", "Done") if summary and summary.attempts else ("new", "New")
+            state = quiz_state(results.get(activity.id))
         set_work.append((assignment, activity, state))
     groups = []
     for letter, name in SMART_NAMES.items():
         lessons = [(lesson, lesson_state(lesson, progress.get(lesson.id)))
                    for lesson in content.lessons_for(key_stage) if lesson.smart == letter]
         groups.append((letter, name, content.smart_rules.rules[letter], lessons))
-    return render_template(
-        "pupil/home.html", set_work=set_work, groups=groups, key_stage=key_stage,
-        quizzes=content.quizzes_for(key_stage), results=results,
-    )
+    quizzes = [(quiz, quiz_state(results.get(quiz.id))) for quiz in content.quizzes_for(key_stage)]
+    return render_template("pupil/home.html", set_work=set_work, groups=groups, key_stage=key_stage,
+                           quizzes=quizzes)
 
 
 @bp.get("/lessons/<lesson_id>")
 def lesson(lesson_id: str):
-    """Open a lesson where the pupil left off."""
+    """Open a lesson where the pupil left off (a finished lesson opens at the start, to look back at)."""
     lesson = lesson_or_404(lesson_id)
-    row = lesson_progress(current_user.id).get(lesson.id)
-    if row and row.completed_at:
-        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=1))
-    return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=(row.step + 1) if row else 1))
+    row = progress_in(current_user.id, lesson.id)
+    number = 1 if row is None or row.completed_at else furthest_step(lesson, row) + 1
+    return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
 
 
 @bp.route("/lessons/<lesson_id>/step/<int:number>", methods=["GET", "POST"])
 def lesson_step(lesson_id: str, number: int):
-    """Show one step (numbered from 1); on POST save an answer or move on, then show the next page."""
+    """Show one step (numbered from 1); on POST save an answer or move on, then show the next page.
+
+    Steps come one at a time: a step beyond the furthest one reached sends the pupil back to that one.
+    """
     lesson = lesson_or_404(lesson_id)
     if not 1 <= number <= len(lesson.steps):
-        abort(404)
+        abort(404)  # no such step
     index = number - 1
     step = lesson.steps[index]
     form = EmptyForm()
-    row = lesson_progress(current_user.id).get(lesson.id)
+    row = progress_in(current_user.id, lesson.id)
+    reached = furthest_step(lesson, row)
+    if index > reached and not (row and row.completed_at):
+        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=reached + 1))
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400)
+            abort(400)  # CSRF token missing or stale
         if step.type == "check" and "choice" in request.form:
             choice = request.form.get("choice", type=int)
             if choice is None or not 0 <= choice < len(step.choices):
@@ -95,7 +108,7 @@ def lesson_step(lesson_id: str, number: int):
             answer_check(current_user, lesson, index, choice)
             db.session.commit()
             return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number, _anchor="feedback"))
-        if step.type == "check" and str(index) not in ((row.answers or {}) if row else {}):
+        if step.type == "check" and chosen_answer(lesson, row, index) is None:
             return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
         if number == len(lesson.steps):
             missing = unanswered_checks(lesson, row)
@@ -107,11 +120,10 @@ def lesson_step(lesson_id: str, number: int):
         reach_step(current_user, lesson, index + 1)
         db.session.commit()
         return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number + 1))
-    chosen = (row.answers or {}).get(str(index)) if row else None
     rule = catalogue().smart_rules.rules[lesson.smart]
     return render_template(
         "pupil/lesson_step.html", lesson=lesson, step=step, number=number, total=len(lesson.steps),
-        form=form, chosen=chosen, rule=rule, rule_text=getattr(rule, lesson.key_stage),
+        form=form, chosen=chosen_answer(lesson, row, index), rule=rule, rule_text=getattr(rule, lesson.key_stage),
         smart_name=SMART_NAMES[lesson.smart],
     )
 

@@ -12,20 +12,21 @@ class NoteForm(FlaskForm):
 
     text = TextAreaField("Note (facts, and say where opinion is opinion)",
                          validators=[DataRequired(message="Write the note first."), Length(max=5000)])
-    corrects = SelectField("This note corrects", coerce=int, validators=[Optional()], choices=[(0, "Nothing: a new note")])
+    corrects = SelectField("This note corrects", coerce=int, validators=[Optional()], choices=[(0, "Nothing: this is a new note")])
 
 
 class ActionForm(FlaskForm):
     """An action taken and the reason for it."""
 
     action = SelectField("Action taken", choices=list(CONCERN_ACTIONS.items()))
-    reason = TextAreaField("What was done, and why", validators=[DataRequired(message="Say what was done and why."),
-                                                                Length(max=5000)])
+    # Field names differ across the page's three forms, so every label points at its own box.
+    why = TextAreaField("What was done, and why", validators=[DataRequired(message="Say what was done and why."),
+                                                             Length(max=5000)])
 
 
 class StatusForm(FlaskForm):
     """Acknowledge or close a concern (closing records the outcome)."""
 
     status = SelectField("Status", choices=[("acknowledged", "Acknowledged"), ("closed", "Closed")])
-    reason = TextAreaField("Decision and reason (the outcome, when closing)",
+    decision = TextAreaField("Decision and reason (the outcome, when closing)",
                            validators=[DataRequired(message="Record the decision and the reason."), Length(max=5000)])

@@ -1,13 +1,12 @@
 """Inbox, one concern with its history and audit trail, and the entries the DSL adds."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import concerns
 from ..audit import record
 from ..extensions import db
-from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, AuditLog, Concern, User
+from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, Concern
 from . import bp
 from .forms import ActionForm, NoteForm, StatusForm
 
@@ -22,45 +21,50 @@ def concern_or_404(concern_id: int) -> Concern:
 
 @bp.get("/")
 def inbox():
-    """New reports first, then acknowledged, then closed; each with pupil, class, time and category."""
+    """New reports first, then acknowledged, then closed; each with pupil, class, time, category and message."""
     rows = concerns.for_school(current_user.school_id)
-    record("concern inbox viewed", target="concerns")
-    db.session.commit()
-    return render_template("safeguarding/inbox.html", rows=rows, categories=CONCERN_CATEGORIES,
+    record("concern inbox viewed", target=concerns.INBOX_TARGET, detail=f"{len(rows)} listed")
+    html = render_template("safeguarding/inbox.html", rows=rows, categories=CONCERN_CATEGORIES,
                            statuses=concerns.STATUSES)
+    db.session.commit()  # the page goes out only once its view is on record
+    return html
+
+
+def entry_choices(concern: Concern) -> list[tuple[int, str]]:
+    """What a correction can point at: every entry so far, numbered as the page numbers them."""
+    return [(0, "Nothing: this is a new note")] + [
+        (e.id, f"Entry {i}: {e.kind}, {e.at:%d %b %H:%M}") for i, e in enumerate(concern.entries, start=1)]
 
 
 def _detail(concern: Concern, note=None, action=None, status=None, code=200):
-    entries = concern.entries
+    """Show the concern, with this view on its audit log before the page goes out (form errors are views too)."""
+    record("concern viewed", target=f"concern:{concern.id}")
     note = note or NoteForm()
-    note.corrects.choices = [(0, "Nothing: a new note")] + [
-        (e.id, f"Entry {i + 1} ({e.kind}, {e.at:%d %b %H:%M})") for i, e in enumerate(entries)]
-    audit = db.session.execute(
-        sa.select(AuditLog, User.name).outerjoin(User, User.id == AuditLog.actor_id)
-        .where(AuditLog.target == f"concern:{concern.id}").order_by(AuditLog.id)
-    ).all()
-    return render_template(
+    note.corrects.choices = entry_choices(concern)
+    entries = concern.entries
+    html = render_template(
         "safeguarding/concern.html", concern=concern, entries=entries, status=concerns.status_of(concern),
-        note_form=note, action_form=action or ActionForm(), status_form=status or StatusForm(), audit=audit,
+        numbers={e.id: i for i, e in enumerate(entries, start=1)},
+        note_form=note, action_form=action or ActionForm(), status_form=status or StatusForm(),
+        audit=concerns.audit_trail(concern), inbox_views=concerns.inbox_views_since(concern),
         categories=CONCERN_CATEGORIES, actions=CONCERN_ACTIONS, statuses=concerns.STATUSES,
-    ), code
+    )
+    db.session.commit()
+    return html, code
 
 
 @bp.get("/<int:concern_id>")
 def concern(concern_id: int):
     """One concern: the child's words, everything added since, and who has looked at it."""
-    item = concern_or_404(concern_id)
-    record("concern viewed", target=f"concern:{item.id}")
-    db.session.commit()
-    return _detail(item)
+    return _detail(concern_or_404(concern_id))
 
 
 @bp.post("/<int:concern_id>/notes")
 def add_note(concern_id: int):
-    """Append a note (or a correction of an earlier entry)."""
+    """Append a note (or a correction of an earlier entry: the earlier one stays as it was)."""
     item = concern_or_404(concern_id)
     form = NoteForm()
-    form.corrects.choices = [(0, "")] + [(e.id, "") for e in item.entries]
+    form.corrects.choices = entry_choices(item)
     if not form.validate_on_submit():
         return _detail(item, note=form, code=400)
     concerns.add_entry(item, current_user, kind="correction" if form.corrects.data else "note",
@@ -77,7 +81,7 @@ def add_action(concern_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return _detail(item, action=form, code=400)
-    concerns.add_entry(item, current_user, kind="action", action=form.action.data, reason=form.reason.data)
+    concerns.add_entry(item, current_user, kind="action", action=form.action.data, reason=form.why.data)
     db.session.commit()
     flash("Action recorded.", "info")
     return redirect(url_for("safeguarding.concern", concern_id=item.id))
@@ -85,12 +89,12 @@ def add_action(concern_id: int):
 
 @bp.post("/<int:concern_id>/status")
 def change_status(concern_id: int):
-    """Acknowledge or close the concern, with the decision and reason."""
+    """Acknowledge or close the concern, with the decision and reason (closing records the outcome)."""
     item = concern_or_404(concern_id)
     form = StatusForm()
     if not form.validate_on_submit():
         return _detail(item, status=form, code=400)
-    concerns.add_entry(item, current_user, kind="status", status=form.status.data, reason=form.reason.data)
+    concerns.add_entry(item, current_user, kind="status", status=form.status.data, reason=form.decision.data)
     db.session.commit()
     flash(f"Concern {concerns.STATUSES[form.status.data].lower()}.", "info")
     return redirect(url_for("safeguarding.concern", concern_id=item.id))

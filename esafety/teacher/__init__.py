@@ -7,4 +7,4 @@ from ..permissions import guard, is_teacher
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 guard(bp, is_teacher)
 
-from . import routes  # noqa: E402,F401
+from . import concerns, routes  # noqa: E402,F401  (concerns: staff log a concern for the DSL)

@@ -41,3 +41,24 @@ def press_enter(page) -> None:
     """Press Enter on the focused control and wait for the page it submits or opens."""
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def press_space(page) -> None:
+    """Press Space on the focused button and wait for the page it submits."""
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+
+
+def tab_to_button(page, words: str, key: str = "Enter") -> None:
+    """Tab to the button or link whose text is exactly `words`, then press Enter (or Space) and wait for the next page."""
+    press_tab_until(page, f"['BUTTON', 'A'].includes(el.tagName) && el.innerText.trim() === {words!r}")
+    press_space(page) if key == "Space" else press_enter(page)
+
+
+def sign_in_quickly(page, pupil, passcode: str) -> None:
+    """Sign a pupil in through the same forms, sent from the page's own cookie jar (for tests not about sign-in)."""
+    page.request.post("/pupil/login", form={"code": pupil.school_class.join_code})
+    page.request.post("/pupil/login/name", form={"pupil": str(pupil.id)})
+    for picture in passcode.split("-"):
+        response = page.request.post("/pupil/login/passcode", form={"picture": picture})
+    assert response.url.endswith("/pupil/"), "pupil sign-in failed"

@@ -1,0 +1,386 @@
+"""What esafety keeps, why and for how long; and a pupil's data, exported or erased.
+
+Every table and column of the models is declared here with its purpose and retention, the way Moodle's
+privacy providers declare theirs; tests/test_privacy.py fails when a model gains a column this registry
+does not declare. `pupil_record` and `erase_pupil` are the two things an admin does with one pupil's data.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from .audit import record
+from .content import catalogue
+from .extensions import db
+from .models import (
+    AuditLog, Concern, LessonProgress, ParentLink, ParentLinkCode, QuizAttempt, QuizResponse, User, utcnow,
+)
+
+# Retention periods, as the school's records policy and the privacy notice state them.
+WHILE_SCHOOL = "While the school uses esafety."
+WHILE_PUPIL = "While the pupil is at the school; deleted when an admin deletes the pupil."
+WHILE_ACCOUNT = "While the account is in use; deleted with the account."
+WHILE_CLASS = "While the class exists; archived classes stay so past coverage can be reported."
+SAFEGUARDING = ("Until the child is 25, following the school's records policy (IRMS toolkit, DfE guidance); "
+                "never deleted with the pupil's account.")
+AUDIT = ("Kept as the school's security record. Entries about a pupil are deleted with the pupil, except those "
+         "about safeguarding records, which are kept as long as the records.")
+SAFEGUARDING_NOTE = "Safeguarding records are kept for the retention period: until the child is 25, per the school's records policy."
+
+# What deleting a pupil does to a table's rows about them.
+DELETED = "deleted"
+KEPT = "kept for safeguarding (the link to the account is cleared)"
+NOT_PUPIL_DATA = "not about a pupil"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: why it is kept, and for how long when that differs from its table."""
+
+    purpose: str
+    retention: str | None = None
+    personal: bool = False  # names, contact details, free text or anything else that identifies a person
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: why it exists, how long rows stay, what deleting a pupil does, and every column."""
+
+    purpose: str
+    retention: str
+    on_pupil_deletion: str
+    columns: dict[str, Column] = field(default_factory=dict)
+
+
+def c(purpose: str, retention: str | None = None, personal: bool = False) -> Column:
+    """Shorthand for a column declaration."""
+    return Column(purpose, retention, personal)
+
+
+ID = c("Row identifier.")
+CREATED = c("When the row was made (UTC).")
+
+REGISTRY: dict[str, Table] = {
+    "school": Table(
+        "The school and what it tells parents on the 'This school' page.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
+            "id": ID,
+            "name": c("The school's name, shown on pages."),
+            "dsl_name": c("The designated safeguarding lead's name, shown to parents and pupils.", personal=True),
+            "dsl_contact": c("How parents reach the DSL.", personal=True),
+            "filtering": c("The school's web filtering, told to parents."),
+            "monitoring": c("How the school monitors devices, told to parents."),
+            "school_platforms": c("Platforms pupils use for school and who they interact with there."),
+            "official_accounts": c("The school's official social media accounts."),
+            "complaints": c("How parents raise a concern or complaint."),
+            "created_at": CREATED,
+        }),
+    "school_class": Table(
+        "Classes, so pupils sign in with a class code and teachers see their own classes.", WHILE_CLASS,
+        NOT_PUPIL_DATA, {
+            "id": ID,
+            "school_id": c("The school the class belongs to."),
+            "name": c("The class name teachers and pupils recognise."),
+            "year_group": c("Year 1 to 6: decides the key stage of lessons."),
+            "join_code": c("The class code pupils type to sign in."),
+            "archived_at": c("When the class was archived (end of year)."),
+            "created_at": CREATED,
+        }),
+    "user": Table(
+        "Everyone who signs in: pupils (first name and initial only), parents and staff.",
+        "Pupils: " + WHILE_PUPIL + " Adults: " + WHILE_ACCOUNT, DELETED, {
+            "id": ID,
+            "school_id": c("The school the person belongs to."),
+            "kind": c("Pupil, parent or staff: decides what they may see."),
+            "email": c("Adults sign in with it. Pupils never have one (a database rule refuses it).",
+                       personal=True),
+            "password_hash": c("Checks an adult's password; a one-way hash, never the password."),
+            "name": c("Shown on screen. Pupils: first name only.", personal=True),
+            "last_initial": c("Pupils: tells apart two children with the same first name.", personal=True),
+            "is_teacher": c("Staff role: teaches classes."),
+            "is_dsl": c("Staff role: designated safeguarding lead, the only role that reads concerns."),
+            "is_admin": c("Staff role: school admin."),
+            "active": c("A disabled account cannot sign in."),
+            "session_version": c("Ends every session at once on sign-out, disabling or a password change."),
+            "class_id": c("A pupil's class."),
+            "passcode": c("A pupil's three picture words, so the teacher can print a login card."),
+            "card_token_hash": c("Checks a pupil's printed QR login card; a one-way hash of the card's token."),
+            "totp_secret": c("DSL and admin authenticator-app secret (second factor)."),
+            "totp_last_step": c("Stops an authenticator code being used twice."),
+            "created_at": CREATED,
+            "last_sign_in_at": c("Shows staff when an account was last used (joiners and leavers)."),
+        }),
+    "recovery_code": Table(
+        "One-time codes a DSL or admin uses if their authenticator app is lost.", WHILE_ACCOUNT, DELETED, {
+            "id": ID,
+            "user_id": c("Whose code it is."),
+            "code_hash": c("Checks the code; a one-way hash."),
+            "used_at": c("When it was used: each works once."),
+        }),
+    "class_teacher": Table(
+        "Which teachers teach which class, so a teacher sees only their own classes.", WHILE_CLASS,
+        NOT_PUPIL_DATA, {
+            "class_id": c("The class."),
+            "user_id": c("The teacher."),
+        }),
+    "parent_link": Table(
+        "A parent or carer linked to their own child, to see what the child has learned.",
+        "Until the parent unlinks, or either account is deleted.", DELETED, {
+            "id": ID,
+            "parent_id": c("The parent or carer."),
+            "pupil_id": c("Their child."),
+            "created_at": CREATED,
+        }),
+    "parent_link_code": Table(
+        "One-time codes a teacher gives a parent to link their child.",
+        "Until used or expired; deleted with the pupil.", DELETED, {
+            "id": ID,
+            "pupil_id": c("The child the code links to."),
+            "code_hash": c("Checks the code; a one-way hash."),
+            "created_by_id": c("The teacher who made it (accountability)."),
+            "created_at": CREATED,
+            "expires_at": c("Codes stop working after a few days."),
+            "used_at": c("When it was used: each works once."),
+        }),
+    "lesson_progress": Table(
+        "How far a pupil got in each lesson, to carry on and to report curriculum coverage.", WHILE_PUPIL,
+        DELETED, {
+            "id": ID,
+            "pupil_id": c("Whose progress."),
+            "lesson_id": c("Which lesson (content lives in files)."),
+            "content_version": c("Which version of the lesson it was made against."),
+            "step": c("The step reached, to carry on."),
+            "answers": c("Answers to check questions, to show the pupil and their teacher."),
+            "started_at": c("When the lesson was started."),
+            "updated_at": c("When it last changed."),
+            "completed_at": c("When it was finished: drives coverage."),
+        }),
+    "quiz_attempt": Table(
+        "Each go at a quiz or scenario story, to mark it and to report coverage.", WHILE_PUPIL, DELETED, {
+            "id": ID,
+            "pupil_id": c("Whose attempt."),
+            "quiz_id": c("Which quiz (content lives in files)."),
+            "number": c("First, second... attempt."),
+            "content_version": c("Which version of the quiz it was made against."),
+            "state": c("Answers so far, so a reload carries on."),
+            "started_at": c("When it was started."),
+            "submitted_at": c("When it was handed in."),
+            "score": c("The mark."),
+            "passed": c("Whether it was passed."),
+        }),
+    "quiz_response": Table(
+        "Each answer in a submitted attempt, so teachers see what the class finds hard.", WHILE_PUPIL,
+        DELETED, {
+            "id": ID,
+            "attempt_id": c("The attempt it belongs to."),
+            "position": c("Question order."),
+            "question_id": c("Which question."),
+            "answer": c("The answer chosen."),
+            "correct": c("Whether it was right."),
+            "understanding": c("Secure, developing or a misconception, for the teacher."),
+        }),
+    "assignment": Table(
+        "Lessons and quizzes a teacher set for a class.", WHILE_CLASS, NOT_PUPIL_DATA, {
+            "id": ID,
+            "class_id": c("The class."),
+            "activity_kind": c("Lesson or quiz."),
+            "activity_id": c("Which one."),
+            "due_on": c("Optional due date."),
+            "set_by_id": c("The teacher who set it."),
+            "created_at": CREATED,
+        }),
+    "audit_log": Table(
+        "Who did what and when (UTC): sign-ins, refusals, every view and change of a concern, exports and "
+        "deletions. Never passwords, passcodes or what a child wrote.", AUDIT, DELETED, {
+            "id": ID,
+            "at": c("When (UTC)."),
+            "school_id": c("The school."),
+            "actor_id": c("Who did it."),
+            "action": c("What they did."),
+            "target": c("What it was done to, by id (for example pupil:12 or concern:3)."),
+            "detail": c("A short, non-sensitive detail (for example which export format)."),
+        }),
+    "concern": Table(
+        "A worry a pupil told with Tell, or a concern staff logged: the school's child protection record. "
+        "Append-only (database triggers refuse changes).", SAFEGUARDING, KEPT, {
+            "id": ID,
+            "school_id": c("The school."),
+            "pupil_id": c("The pupil's account, cleared if the account is deleted."),
+            "pupil_name": c("The child's name, kept with the record after the account is deleted.",
+                            personal=True),
+            "class_name": c("The child's class when it was reported."),
+            "source": c("Pupil (Tell) or staff."),
+            "reporter_id": c("The member of staff who logged it (empty when the pupil told)."),
+            "reporter_name": c("Who reported it, kept with the record.", personal=True),
+            "category": c("What kind of worry."),
+            "wants_to_talk": c("Whether the child asked to talk to their teacher."),
+            "submission_key": c("Makes a resubmitted form record the report once."),
+            "created_at": c("When it was reported (UTC)."),
+        }),
+    "concern_entry": Table(
+        "Everything recorded on a concern, in order: the child's own words, notes, actions with reasons, "
+        "decisions and the outcome. Append-only: corrections are new entries.", SAFEGUARDING, KEPT, {
+            "id": ID,
+            "concern_id": c("The concern."),
+            "at": c("When (UTC)."),
+            "author_id": c("The member of staff who wrote it (empty for the child's own words)."),
+            "author_name": c("Who wrote it, kept with the record.", personal=True),
+            "kind": c("Words, note, action, status or correction."),
+            "status": c("New, acknowledged or closed."),
+            "action": c("The action taken."),
+            "text": c("The child's words, or the note.", personal=True),
+            "reason": c("Why: the decision, the action's reason, or the outcome.", personal=True),
+            "corrects_id": c("The entry a correction corrects."),
+        }),
+}
+
+
+def declared(table: str, column: str) -> tuple[str, str]:
+    """The purpose and retention declared for one column (KeyError when undeclared)."""
+    entry = REGISTRY[table]
+    col = entry.columns[column]
+    return col.purpose, col.retention or entry.retention
+
+
+# Exporting one pupil --------------------------------------------------------------------------------------
+
+
+def _when(value: datetime | date | None) -> str | None:
+    """ISO 8601; stored times are UTC, so datetimes get a Z."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") + "Z"
+    return value.isoformat()
+
+
+def pupil_audit_filter(pupil_id: int):
+    """Audit entries by or about a pupil, other than those about safeguarding records (kept with them)."""
+    return sa.and_(
+        sa.or_(AuditLog.actor_id == pupil_id, AuditLog.target.in_([f"pupil:{pupil_id}", f"user:{pupil_id}"])),
+        AuditLog.target.not_like("concern:%"),
+    )
+
+
+def pupil_record(pupil: User) -> dict:
+    """Everything held about a pupil, for the export (JSON and page); safeguarding records are only counted."""
+    content = catalogue()
+    lessons = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil.id)
+                                 .order_by(LessonProgress.started_at, LessonProgress.id)).all()
+    attempts = db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.pupil_id == pupil.id).options(selectinload(QuizAttempt.responses))
+        .order_by(QuizAttempt.started_at, QuizAttempt.id)).all()
+    links = db.session.execute(
+        sa.select(ParentLink, User.name).join(User, User.id == ParentLink.parent_id)
+        .where(ParentLink.pupil_id == pupil.id).order_by(ParentLink.id)).all()
+    codes = db.session.scalars(sa.select(ParentLinkCode).where(ParentLinkCode.pupil_id == pupil.id)
+                               .order_by(ParentLinkCode.id)).all()
+    audit = db.session.execute(
+        sa.select(AuditLog, User.name).outerjoin(User, User.id == AuditLog.actor_id)
+        .where(pupil_audit_filter(pupil.id)).order_by(AuditLog.id)).all()
+    school_class = pupil.school_class
+
+    def title(items, item_id):
+        """The lesson or quiz title, or None if it is no longer in the content."""
+        item = items.get(item_id)
+        return item.title if item else None
+
+    return {
+        "exported_at": _when(utcnow()),
+        "school": pupil.school.name if pupil.school else None,
+        "pupil": {
+            "id": pupil.id,
+            "first_name": pupil.name,
+            "last_initial": pupil.last_initial,
+            "shown_as": pupil.display_name,
+            "account_created_at": _when(pupil.created_at),
+            "last_sign_in_at": _when(pupil.last_sign_in_at),
+            "can_sign_in": pupil.active,
+            "picture_passcode": "set (the pictures are not included in this export)" if pupil.passcode else "not set",
+            "login_card": "issued" if pupil.card_token_hash else "none",
+        },
+        "class": {"name": school_class.name, "year_group": school_class.year_group,
+                  "key_stage": school_class.key_stage} if school_class else None,
+        "lesson_progress": [{
+            "lesson_id": row.lesson_id, "title": title(content.lessons, row.lesson_id),
+            "content_version": row.content_version, "step_reached": row.step, "answers": row.answers,
+            "started_at": _when(row.started_at), "updated_at": _when(row.updated_at),
+            "completed_at": _when(row.completed_at),
+        } for row in lessons],
+        "quiz_attempts": [{
+            "quiz_id": row.quiz_id, "title": title(content.quizzes, row.quiz_id), "attempt": row.number,
+            "content_version": row.content_version, "started_at": _when(row.started_at),
+            "submitted_at": _when(row.submitted_at), "score": row.score, "passed": row.passed,
+            "answers_in_progress": row.state if row.submitted_at is None else None,
+            "responses": [{
+                "position": r.position, "question_id": r.question_id, "answer": r.answer, "correct": r.correct,
+                "understanding": r.understanding,
+            } for r in row.responses],
+        } for row in attempts],
+        "parent_links": [{"parent": name, "linked_at": _when(link.created_at)} for link, name in links],
+        "parent_link_codes": [{"created_at": _when(code.created_at), "expires_at": _when(code.expires_at),
+                               "used_at": _when(code.used_at)} for code in codes],
+        "audit_log": [{"at": _when(entry.at), "action": entry.action,
+                       "by": "the pupil" if entry.actor_id == pupil.id else (name or "a deleted account"),
+                       "detail": entry.detail} for entry, name in audit],
+        "safeguarding": {
+            "records_held_by_dsl": count_concerns(pupil.id),
+            "note": "Safeguarding records are held by the designated safeguarding lead and are not part of this "
+                    "export. " + SAFEGUARDING_NOTE,
+        },
+    }
+
+
+def count_concerns(pupil_id: int) -> int:
+    """How many safeguarding records name the pupil."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Concern).where(Concern.pupil_id == pupil_id))
+
+
+def export_filename(pupil: User) -> str:
+    """A download name that says whose data it is, in plain ASCII."""
+    slug = re.sub(r"[^a-z0-9]+", "-", pupil.display_name.lower()).strip("-") or "pupil"
+    return f"pupil-{pupil.id}-{slug}.json"
+
+
+# Erasing one pupil ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What deleting a pupil removed, and how many safeguarding records were kept."""
+
+    lessons: int
+    quiz_attempts: int
+    quiz_responses: int
+    parent_links: int
+    parent_link_codes: int
+    audit_entries: int
+    safeguarding_kept: int
+
+
+def erase_pupil(pupil: User, by: User) -> Erasure:
+    """Delete a pupil and all their data except safeguarding records, and record the deletion."""
+    pupil_id = pupil.id
+    attempts = sa.select(QuizAttempt.id).where(QuizAttempt.pupil_id == pupil_id).scalar_subquery()
+
+    def delete(statement) -> int:
+        """Run a bulk delete and say how many rows went."""
+        return db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+
+    erasure = Erasure(
+        quiz_responses=delete(sa.delete(QuizResponse).where(QuizResponse.attempt_id.in_(attempts))),
+        quiz_attempts=delete(sa.delete(QuizAttempt).where(QuizAttempt.pupil_id == pupil_id)),
+        lessons=delete(sa.delete(LessonProgress).where(LessonProgress.pupil_id == pupil_id)),
+        parent_links=delete(sa.delete(ParentLink).where(ParentLink.pupil_id == pupil_id)),
+        parent_link_codes=delete(sa.delete(ParentLinkCode).where(ParentLinkCode.pupil_id == pupil_id)),
+        audit_entries=delete(sa.delete(AuditLog).where(pupil_audit_filter(pupil_id))),
+        safeguarding_kept=count_concerns(pupil_id),
+    )
+    db.session.delete(pupil)
+    db.session.flush()
+    record("pupil deleted", user=by, target=f"pupil:{pupil_id}",
+           detail=f"{erasure.lessons} lessons, {erasure.quiz_attempts} quiz attempts, {erasure.parent_links} "
+                  f"parent links deleted; {erasure.safeguarding_kept} safeguarding records kept")
+    return erasure

@@ -1,0 +1,300 @@
+"""A class signing in and submitting quizzes at the same moment, and two app instances sharing one database,
+against real gunicorn servers on loopback ports (SQLite WAL here; PostgreSQL when the suite runs on it).
+
+Slow (each test starts gunicorn processes: a few seconds), and part of `make test` all the same.
+"""
+
+import http.client
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from esafety.content import catalogue
+from esafety.extensions import db
+from esafety.models import AuditLog, QuizAttempt, QuizResponse, User
+
+from . import factories
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CLASS_SIZE = 30
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+# gunicorn loads the app once and forks; each worker then opens its own database connections (checklist J2).
+GUNICORN_CONF = '''
+preload_app = True
+accesslog = None
+loglevel = "warning"
+graceful_timeout = 3
+control_socket_disable = True  # gunicorn 27 otherwise shares one ~/.gunicorn/gunicorn.ctl between servers
+
+
+def post_fork(server, worker):
+    from esafety.extensions import db
+
+    app = server.app.wsgi()
+    with app.app_context():
+        db.engine.dispose(close=False)
+
+
+def worker_exit(server, worker):
+    """Leave at once: tearing down the preloaded app object by object takes seconds, and nothing needs it."""
+    import os
+
+    os._exit(0)
+
+
+def on_exit(server):
+    """The master too: its workers are gone and its log is written."""
+    import os
+
+    os._exit(0)
+'''
+
+
+@dataclass
+class Server:
+    """A gunicorn server running the app on a loopback port."""
+
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str) -> int | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+@contextmanager
+def gunicorn(database_url: str, folder: Path, *, instances: int = 1, workers: int = 4):
+    """Start `instances` gunicorn servers of the app on one database and one secret key, wait until each
+    answers, and stop them all."""
+    conf = folder / "gunicorn_conf.py"
+    conf.write_text(GUNICORN_CONF)
+    env = {**os.environ, "ESAFETY_ENV": "production", "ESAFETY_SECRET_KEY": secrets.token_hex(32),
+           "ESAFETY_DATABASE_URL": database_url}
+    env.pop("DATABASE_URL", None)
+    servers: list[Server] = []
+    with ExitStack() as stack:
+        for _ in range(instances):
+            port = _free_port()
+            log = folder / f"gunicorn-{port}.log"
+            output = stack.enter_context(open(log, "wb"))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(conf), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                 "esafety:create_app()"],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            servers.append(Server(port, process, log))
+        try:
+            deadline = time.monotonic() + 60
+            for server in servers:
+                while _get(server.port, "/healthz") != 200:
+                    if server.process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"gunicorn did not start:\n{server.log.read_text()[-3000:]}")
+                    time.sleep(0.1)
+            yield servers
+        finally:
+            for server in servers:
+                if server.process.poll() is None:
+                    server.process.send_signal(signal.SIGINT)  # quick shutdown: nothing to drain
+            for server in servers:
+                try:
+                    server.process.wait(15)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait()
+
+
+class Browser:
+    """One browser: its cookies and latest CSRF token, sending each request on a new loopback connection.
+
+    Cookies are sent whatever their Secure flag says, as a TLS-terminating proxy would hand them on."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.csrf: str | None = None
+        self.statuses: list[int] = []
+
+    def request(self, method: str, path: str, form: dict | None = None, port: int | None = None):
+        """Send a request; keep its cookies and any CSRF token on the page; return (status, location, text)."""
+        headers = {"User-Agent": "esafety-test"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode({"csrf_token": self.csrf or "", **form}, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            cookies = response.headers.get_all("Set-Cookie") or []
+            location = response.headers.get("Location")
+        finally:
+            connection.close()
+        for cookie in cookies:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            if value and "expires=thu, 01 jan 1970" not in cookie.lower():
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
+        found = CSRF.search(text)
+        if found:
+            self.csrf = found.group(1)
+        self.statuses.append(response.status)
+        return response.status, location, text
+
+    def expect(self, status: int, method: str, path: str, form: dict | None = None, port: int | None = None):
+        """A request that must answer with this status; returns the redirect target, if any."""
+        got, location, _ = self.request(method, path, form, port)
+        assert got == status, f"{method} {path}: {got}, expected {status}"
+        return location
+
+
+def _answer(question) -> dict:
+    """The form that answers one question of a question quiz correctly."""
+    if question.type == "sort":
+        return {"question": question.id, **{f"item-{i.id}": i.group for i in question.items}}
+    right = [c.id for c in question.choices if c.correct]
+    return {"question": question.id, "choice": right if question.type == "multiple" else right[0]}
+
+
+def test_class_of_30_signs_in_and_submits_at_once(app, database_url, tmp_path):
+    """30 pupils sign in and finish a quiz together, each pressing Finish twice at once: nothing lost or doubled."""
+    school = factories.make_school()
+    teacher = factories.make_staff(school, "teacher@test.example", teacher=True)
+    klass = factories.make_class(school, "Year 2 Oak", 2, teachers=[teacher], code="CEDAR3")
+    pupils = [factories.make_pupil(klass, f"Pupil{n:02d}", "A") for n in range(CLASS_SIZE)]
+    db.session.commit()
+    pupil_ids = [p.id for p in pupils]
+    quiz = next(q for q in catalogue().quizzes_for("KS1") if q.kind != "scenario")
+    errors: list[str] = []
+    browsers: list[Browser] = []
+    start = threading.Barrier(CLASS_SIZE)
+
+    def pupil_journey(browser: Browser, pupil_id: int):
+        try:
+            start.wait()
+            browser.expect(200, "GET", "/pupil/login")
+            browser.expect(302, "POST", "/pupil/login", {"code": "CEDAR3"})
+            browser.expect(302, "POST", "/pupil/login/name", {"pupil": pupil_id})
+            pictures = factories.PASSCODE.split("-")
+            for picture in pictures[:-1]:
+                browser.expect(200, "POST", "/pupil/login/passcode", {"picture": picture})
+            assert browser.expect(302, "POST", "/pupil/login/passcode", {"picture": pictures[-1]}).endswith("/pupil/")
+            browser.expect(200, "GET", "/pupil/")
+            attempt_path = urlsplit(browser.expect(302, "POST", f"/pupil/quizzes/{quiz.id}/start", {})).path
+            for question in quiz.questions:
+                browser.expect(302, "POST", attempt_path, _answer(question))
+            # Finish pressed twice at once (a double click, or two tabs): both land on the one result.
+            both = threading.Barrier(2)
+            outcomes: list = []
+
+            def finish():
+                both.wait()
+                outcomes.append(browser.request("POST", attempt_path, {"finish": "1"}))
+
+            pair = [threading.Thread(target=finish) for _ in range(2)]
+            for thread in pair:
+                thread.start()
+            for thread in pair:
+                thread.join()
+            assert [o[0] for o in outcomes] == [302, 302], [o[0] for o in outcomes]
+            assert all(o[1].endswith("/result") for o in outcomes), [o[1] for o in outcomes]
+            browser.expect(200, "GET", attempt_path + "/result")
+        except Exception as error:  # noqa: BLE001  (collected and reported by the test below)
+            errors.append(f"pupil {pupil_id}: {error!r}")
+
+    with gunicorn(database_url, tmp_path, workers=4) as (server,):
+        threads = []
+        for pupil_id in pupil_ids:
+            browser = Browser(server.port)
+            browsers.append(browser)
+            threads.append(threading.Thread(target=pupil_journey, args=(browser, pupil_id)))
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        elapsed = time.monotonic() - started
+        log = server.log.read_text()
+
+    statuses = [s for b in browsers for s in b.statuses]
+    assert not errors, "\n".join(errors[:10]) + f"\n{log[-2000:]}"
+    assert not [s for s in statuses if s >= 500], log[-2000:]
+    assert len(statuses) == CLASS_SIZE * (8 + len(quiz.questions) + 3), "a request went missing"
+    db.session.remove()  # a fresh transaction: see what the servers committed
+    attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert sorted(a.pupil_id for a in attempts) == sorted(pupil_ids), "one attempt per pupil, none doubled"
+    assert all(a.submitted_at is not None and a.score == 100 for a in attempts)
+    responses = db.session.execute(
+        sa.select(QuizResponse.attempt_id, QuizResponse.position).join(QuizAttempt)
+        .where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert len(responses) == CLASS_SIZE * len(quiz.questions), "each answer recorded exactly once"
+    assert {(a.id, i) for a in attempts for i in range(len(quiz.questions))} == set(responses)
+    sign_ins = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "sign-in", AuditLog.actor_id.in_(pupil_ids)))
+    assert sign_ins == CLASS_SIZE
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.id.in_(pupil_ids), User.last_sign_in_at.is_not(None))) == CLASS_SIZE
+    print(f"\n{CLASS_SIZE} pupils, {len(statuses)} requests in {elapsed:.1f} s, 0 errors")
+
+
+def test_two_instances_share_sessions_and_sign_out(app, database_url, tmp_path):
+    """A session made on instance A works on B (CSRF token included), and signing out on A ends it on B."""
+    school = factories.make_school()
+    teacher = factories.make_staff(school, "teacher@test.example", teacher=True, name="Ms Teach")
+    factories.make_class(school, "Year 5 Ash", 5, teachers=[teacher])
+    db.session.commit()
+    with gunicorn(database_url, tmp_path, instances=2, workers=1) as (a, b):
+        browser = Browser(a.port)
+        browser.expect(200, "GET", "/login")
+        browser.expect(302, "POST", "/login", {"email": "teacher@test.example", "password": factories.PASSWORD})
+        status, _, page = browser.request("GET", "/teacher/", port=b.port)
+        assert status == 200 and "Ms Teach" in page, "B accepts the session A made"
+        # A CSRF token that A put on a page is good for a form sent to B.
+        browser.expect(200, "GET", "/teacher/", port=a.port)
+        browser.expect(302, "POST", "/teacher/classes", {"name": "Year 6 Elm", "year_group": "6"},
+                       port=b.port)
+        captured = dict(browser.cookies)
+        browser.expect(302, "POST", "/logout", {}, port=a.port)
+        browser.cookies = captured  # the cookie as it was before signing out, replayed on the other instance
+        location = browser.expect(302, "GET", "/teacher/", port=b.port)
+        assert urlsplit(location).path == "/login", "the ended session is refused by B too"
+        # Signing in again on B works and is seen by A.
+        fresh = Browser(b.port)
+        fresh.expect(200, "GET", "/login")
+        fresh.expect(302, "POST", "/login", {"email": "teacher@test.example", "password": factories.PASSWORD})
+        assert fresh.request("GET", "/teacher/", port=a.port)[0] == 200
+        logs = a.log.read_text() + b.log.read_text()
+    assert "Traceback" not in logs, logs[-2000:]
