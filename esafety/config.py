@@ -49,6 +49,7 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_LIMIT_ACCOUNT": os.environ.get("ESAFETY_LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes; 40 per day"),
         "LOGIN_LIMIT_ACCOUNT_ADDRESS": os.environ.get("ESAFETY_LOGIN_LIMIT_ACCOUNT_ADDRESS", "5 per 15 minutes"),
         "CLASS_CODE_LIMIT": os.environ.get("ESAFETY_CLASS_CODE_LIMIT", "120 per minute"),
+        "CONTENT_CHECK_READING_LEVEL": os.environ.get("ESAFETY_CONTENT_CHECK_READING_LEVEL", "0") == "1",
         "CONTENT_ROOT": os.environ.get("ESAFETY_CONTENT_ROOT", str(Path(__file__).resolve().parent.parent)),
         # Staff with DSL or admin roles must use an authenticator app (TOTP).
         "REQUIRE_SECOND_FACTOR": os.environ.get("ESAFETY_REQUIRE_SECOND_FACTOR", "1") == "1",
