@@ -56,12 +56,23 @@ def defaults(instance_path: str) -> dict:
     }
 
 
+def _running_a_cli_command_other_than_run() -> bool:
+    """True inside a `flask` command that serves no requests (gunicorn and `flask run` are not)."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.command_path.split()[-1:] != ["run"]
+
+
 def secret_key_for(env: str, instance_path: str, configured: str | None) -> str:
     """The configured key; in development a key kept in the instance folder; otherwise a clear error."""
     if configured:
         return configured
     if env == "testing":
         return "testing-only-secret"
+    if _running_a_cli_command_other_than_run():
+        # `flask content check`, `flask db upgrade`, `flask demo`... sign no cookies, so they need no key.
+        return secrets.token_hex(32)
     if env == "development":
         path = Path(instance_path) / "secret_key"
         if not path.exists():

@@ -359,12 +359,12 @@ class ScenarioQuiz(QuizBase):
 
     def _reachable(self) -> list[str]:
         """Node names reachable from the start."""
-        seen, todo = [], [self.start]
-        while todo:
-            name = todo.pop()
+        seen, pending = [], [self.start]
+        while pending:
+            name = pending.pop()
             if name not in seen:
                 seen.append(name)
-                todo.extend(c.next for c in self.nodes[name].choices)
+                pending.extend(c.next for c in self.nodes[name].choices)
         return seen
 
     def decision_depths(self) -> list[int]:
