@@ -136,7 +136,8 @@ def test_sort_wrong_item_explains_where_it_goes_without_saying_yes():
     """A wrongly sorted item is explained ("goes in ...") and its "Yes." is dropped, so a child is not misled."""
     result = mark_question(SORT, encode_answer(SORT, {"chat": "me", "book": "me"}))
     assert (result.correct, result.understanding) == (False, "misconception")
-    assert result.feedback == ("1 of 2 is in the right group.", "A chat app goes in “Grown-ups”. It is for grown-ups.")
+    assert result.feedback == ("1 of 2 is in the right group.",
+                               "A chat app goes in “Grown-ups”. It is for grown-ups.")
     assert result.misconceptions == ("Thinks a grown-up chat app is for children.",)
 
 
@@ -151,7 +152,8 @@ def test_sort_wrong_item_without_a_misconception_is_developing():
     (TRUEFALSE, "maybe"),
     (MULTIPLE, []), (MULTIPLE, ["a", "zzz"]), (MULTIPLE, "ab"), (MULTIPLE, [1]),
     (SORT, {"chat": "big"}), (SORT, {"chat": "big", "book": "nowhere"}),
-    (SORT, {"chat": "big", "book": "me", "extra": "me"}), (SORT, "chat=big;book=me"), (SORT, {"chat": "", "book": "me"}),
+    (SORT, {"chat": "big", "book": "me", "extra": "me"}), (SORT, "chat=big;book=me"),
+    (SORT, {"chat": "", "book": "me"}),
 ])
 def test_tampered_or_missing_answers_are_refused(question, raw):
     """An answer that is not one the page offered raises AnswerError with a message for the pupil, never a crash."""
@@ -248,7 +250,7 @@ def test_every_real_quiz_marks_its_right_answers_as_full_marks():
 
 
 def test_real_generated_age_question_marks_younger_ages_as_misconceptions():
-    """A generated "how old" question in the real KS2 age quiz: the true age is secure, a younger one a misconception."""
+    """A generated "how old" question in the KS2 age quiz: the true age is secure, a younger one a misconception."""
     catalogue = load_cached(str(ROOT), check_reading_level=False)
     question = next(q for q in catalogue.quizzes["age-ks2"].questions if q.generated)
     right = next(c for c in question.choices if c.correct)

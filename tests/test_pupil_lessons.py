@@ -79,7 +79,7 @@ def test_home_groups_lessons_by_smart_letter_with_state_in_words(client, school,
 
 
 def test_set_work_comes_first_with_its_state(client, school, pupil):
-    """Work the teacher set is listed above the SMART lessons, with its state; work for the other key stage is left out."""
+    """Set work is listed above the SMART lessons, with its state; work for the other key stage is left out."""
     for kind, activity in (("lesson", "ks2-reliable"), ("quiz", "age-ks2"), ("lesson", "ks1-safe")):
         db.session.add(Assignment(class_id=school.ks2.id, activity_kind=kind, activity_id=activity,
                                   set_by_id=school.teacher.id))
@@ -169,7 +169,7 @@ def test_a_new_lesson_opens_at_step_one(client, pupil):
 
 
 def test_completion_is_recorded_once_with_the_content_version(client, pupil):
-    """Finish sent twice (a double click) records one completion, with the lesson's content version, and its time stays."""
+    """Finish sent twice (a double click) records one completion, with the content version; its time stays."""
     steps = len(lesson(KS2_LESSON).steps)
     first = go_through(client, KS2_LESSON, steps)
     assert first.headers["Location"] == f"/pupil/lessons/{KS2_LESSON}/done"
@@ -272,7 +272,8 @@ def test_lesson_forms_need_the_csrf_token(make_app, school):
     client.post("/pupil/login", data={"code": "WHEAT7", "csrf_token": token})
     client.post("/pupil/login/name", data={"pupil": school.pupil.id, "csrf_token": token})
     for picture in factories.PASSCODE.split("-"):
-        client.post("/pupil/login/passcode", data={"picture": picture, "csrf_token": csrf_token(client, "/pupil/login/passcode")})
+        token = csrf_token(client, "/pupil/login/passcode")
+        client.post("/pupil/login/passcode", data={"picture": picture, "csrf_token": token})
     token = csrf_token(client, step_url(KS2_LESSON, 1))
     assert client.post(step_url(KS2_LESSON, 1)).status_code == 400
     assert progress(school.pupil, KS2_LESSON) is None

@@ -47,6 +47,7 @@ def quiz_begin(quiz_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     attempt = open_attempt(current_user, quiz)
+    fit_to_content(attempt, quiz)  # an unfinished go at an older version starts afresh
     db.session.commit()
     return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id))
 
@@ -71,7 +72,10 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
     attempt = attempt_or_404(quiz, attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
-    if fit_to_content(attempt, quiz):
+    if attempt.content_version != quiz.version:
+        if request.method == "GET":  # reads never write: Carry on (a POST) starts it afresh
+            return redirect(url_for("pupil.quiz", quiz_id=quiz.id))
+        fit_to_content(attempt, quiz)
         db.session.commit()
     form = EmptyForm()
     error = None

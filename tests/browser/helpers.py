@@ -50,7 +50,7 @@ def press_space(page) -> None:
 
 
 def tab_to_button(page, words: str, key: str = "Enter") -> None:
-    """Tab to the button or link whose text is exactly `words`, then press Enter (or Space) and wait for the next page."""
+    """Tab to the button or link whose text is exactly `words`, press Enter (or Space), and wait for the next page."""
     press_tab_until(page, f"['BUTTON', 'A'].includes(el.tagName) && el.innerText.trim() === {words!r}")
     press_space(page) if key == "Space" else press_enter(page)
 

@@ -11,7 +11,9 @@ from esafety.extensions import db
 from esafety.models import LessonProgress
 
 from .. import factories
-from .helpers import axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, sign_in_quickly, tab_to_button
+from .helpers import (
+    axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, sign_in_quickly, tab_to_button,
+)
 
 pytestmark = pytest.mark.browser
 

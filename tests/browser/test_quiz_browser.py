@@ -12,7 +12,9 @@ from esafety.extensions import db
 from esafety.models import QuizAttempt, QuizResponse
 
 from .. import factories
-from .helpers import axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, sign_in_quickly, tab_to_button
+from .helpers import (
+    axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, sign_in_quickly, tab_to_button,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +76,7 @@ def start_by_keyboard(page, quiz_id):
 
 
 def test_a_pupil_finishes_the_ks2_age_quiz_with_the_keyboard_alone(page, school):
-    """Sign-in, every question type and "See how I did" by keyboard; no page shows a question's answers before it is answered."""
+    """Sign-in, every question type and "See how I did" by keyboard; no answers show before each is answered."""
     quiz = catalogue().quizzes["age-ks2"]
     keyboard_pupil_sign_in(page, "WHEAT7", "Dev L.", factories.PASSCODE)
     page.wait_for_url("**/pupil/")
@@ -100,7 +102,8 @@ def test_a_pupil_finishes_a_story_with_the_keyboard_alone(page, school):
     node = story.nodes[story.start]
     while not node.end:
         html = page.content()
-        assert_no_answer_key(html, [c.feedback for c in node.choices] + [c.misconception or "" for c in node.choices if c.misconception])
+        assert_no_answer_key(html, [c.feedback for c in node.choices]
+                             + [c.misconception for c in node.choices if c.misconception])
         choice = next(c for c in node.choices if c.understanding == "secure")
         tab_to_button(page, choice.text)
         assert page.locator("#feedback").get_by_text("A safe choice!").is_visible()
