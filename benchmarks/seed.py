@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from esafety.content import Catalogue
-from esafety.marking import encode_answer, mark_quiz, mark_scenario
+from esafety.demo import simulated_answers, simulated_path
+from esafety.marking import mark_quiz, mark_scenario
 from esafety.models import (
     Assignment, LessonProgress, QuizAttempt, QuizResponse, School, SchoolClass, User, class_teacher, utcnow,
 )
@@ -89,32 +90,6 @@ class _Ids:
         value = self.next[table]
         self.next[table] += 1
         return value
-
-
-def _answers_for(quiz, rng: random.Random, skill: float) -> dict[str, str]:
-    """Encoded answers to a question quiz, right about as often as the pupil is skilled."""
-    answers = {}
-    for question in quiz.questions:
-        right = rng.random() < skill + 0.1
-        if question.type == "sort":
-            raw = {i.id: i.group if right else rng.choice(question.groups).id for i in question.items}
-        elif question.type == "multiple":
-            raw = [c.id for c in question.choices if c.correct] if right else [rng.choice(question.choices).id]
-        else:
-            raw = next(c.id for c in question.choices if c.correct) if right else rng.choice(question.choices).id
-        answers[question.id] = encode_answer(question, raw)
-    return answers
-
-
-def _path_for(quiz, rng: random.Random, skill: float) -> list[int]:
-    """A whole path through a scenario, secure choices about as often as the pupil is skilled."""
-    path, node = [], quiz.nodes[quiz.start]
-    while not node.end:
-        secure = [i for i, c in enumerate(node.choices) if c.understanding == "secure"]
-        index = rng.choice(secure) if secure and rng.random() < skill + 0.1 else rng.randrange(len(node.choices))
-        path.append(index)
-        node = quiz.nodes[node.choices[index].next]
-    return path
 
 
 def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, class_sizes: list[int],
@@ -213,14 +188,14 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                         continue
                     at = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
                     if quiz.kind == "scenario":
-                        path = _path_for(quiz, rng, keenness)
+                        path = simulated_path(quiz, rng, keenness)
                         attempt(quiz, {"path": path}, mark_scenario(quiz, path), at)
                     else:
-                        answers = _answers_for(quiz, rng, keenness)
+                        answers = simulated_answers(quiz, rng, keenness)
                         attempt(quiz, {"answers": answers}, mark_quiz(quiz, answers), at)
             # Work in hand, for the write benchmarks.
             answer_attempt = attempt(age_quiz, {})
-            finish = {quiz.id: attempt(quiz, {"path": _path_for(quiz, rng, keenness)}) for quiz in scenarios}
+            finish = {quiz.id: attempt(quiz, {"path": simulated_path(quiz, rng, keenness)}) for quiz in scenarios}
             info.pupils.append(PupilInfo(pupil_id, class_id, code, passcode, info.key_stage, answer_attempt, finish))
         classes.append(info)
 

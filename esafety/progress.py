@@ -42,10 +42,6 @@ class Grid:
         """The state of one pupil on one activity."""
         return self.cells.get((pupil_id, activity_id), NOT_STARTED)
 
-    def done_count(self, activity_id: str) -> int:
-        """How many pupils have completed an activity."""
-        return sum(self.cell(p.id, activity_id).state == "done" for p in self.pupils)
-
     def rows(self) -> list[tuple[User, list[Cell]]]:
         """Each pupil with their cells in activity order: the page's table, built in one pass in Python
         (a template calling cell() for each of a class's 500-odd cells spent more time on the calls than the cells)."""
@@ -241,24 +237,6 @@ def class_misconceptions(pupil_ids: list[int], quizzes: list) -> list[tuple]:
 
 
 # Curriculum coverage --------------------------------------------------------------------------------------
-
-
-def completed_activities(pupil_ids: list[int]) -> dict[int, set[str]]:
-    """Lessons completed and quizzes submitted, per pupil (two queries)."""
-    done: dict[int, set[str]] = defaultdict(set)
-    if not pupil_ids:
-        return done
-    for pupil_id, lesson_id in db.session.execute(
-        sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id)
-        .where(LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at.is_not(None))
-    ):
-        done[pupil_id].add(lesson_id)
-    for pupil_id, quiz_id in db.session.execute(
-        sa.select(QuizAttempt.pupil_id, QuizAttempt.quiz_id).distinct()
-        .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.submitted_at.is_not(None))
-    ):
-        done[pupil_id].add(quiz_id)
-    return done
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 a test client, sign-in helpers, a query counter, and a live server with headless Chromium for browser tests."""
 
 import os
+import secrets
 import shutil
 import threading
 from contextlib import contextmanager
@@ -70,6 +71,24 @@ class CommittingClient(FlaskClient):
         if has_app_context():
             db.session.commit()
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A second, empty database of the run's kind (a new database on the PostgreSQL server, dropped after)."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"esafety_empty_{secrets.token_hex(4)}"
+    server = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
 
 
 @pytest.fixture

@@ -22,27 +22,6 @@ from . import factories
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("ESAFETY_TEST_DATABASE_URL")
-
-
-@pytest.fixture
-def new_url(tmp_path):
-    """The URL of a new, empty database of the run's kind (a new database on the PostgreSQL server, dropped after)."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"esafety_restore_{secrets.token_hex(4)}"
-    server = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
-
-
 @contextmanager
 def app_on(url: str):
     """The app on another database, in its own app context."""
@@ -87,7 +66,7 @@ def _script(*args: str, url: str, tmp_path: Path) -> str:
     return finished.stdout
 
 
-def test_backup_script_and_restore_keep_every_row(app, school, database_url, new_url, tmp_path):
+def test_backup_script_and_restore_keep_every_row(app, school, database_url, empty_database_url, tmp_path):
     """scripts/backup.sh backs up a seeded school; restored into a new database, every table's count and checksum match."""
     seed_term(school)
     _tell(school)
@@ -99,19 +78,19 @@ def test_backup_script_and_restore_keep_every_row(app, school, database_url, new
     assert (tmp_path / "second-disk" / made[0].name).is_file(), "a copy went to the second place"
     assert oct(made[0].stat().st_mode & 0o777) == oct(0o600), "only the owner may read a backup"
     # The script's restore is `flask backup restore FILE`: run in-process here (the app takes seconds to start).
-    with app_on(new_url) as restored:
+    with app_on(empty_database_url) as restored:
         result = restored.test_cli_runner().invoke(args=["backup", "restore", str(made[0])])
         assert result.exit_code == 0 and "match" in result.output, result.output
         after = backup.summary()
     assert after == before
 
 
-def test_restore_refuses_a_database_with_data_unless_forced(app, school, new_url, tmp_path):
+def test_restore_refuses_a_database_with_data_unless_forced(app, school, empty_database_url, tmp_path):
     """Restoring over data is refused; with force it replaces the data; a changed table shows in the summary."""
     seed_term(school)
     before = backup.summary()
     target = backup.create(tmp_path / f"school{backup.suffix()}")
-    with app_on(new_url):
+    with app_on(empty_database_url):
         backup.restore(target)
         assert backup.summary() == before
         db.session.execute(sa.text("UPDATE quiz_attempt SET score = 1"))

@@ -33,36 +33,9 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 CLASS_SIZE = 30
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-# gunicorn loads the app once and forks; each worker then opens its own database connections (checklist J2).
-GUNICORN_CONF = '''
-preload_app = True
-accesslog = None
-loglevel = "warning"
-graceful_timeout = 3
-control_socket_disable = True  # gunicorn 27 otherwise shares one ~/.gunicorn/gunicorn.ctl between servers
-
-
-def post_fork(server, worker):
-    from esafety.extensions import db
-
-    app = server.app.wsgi()
-    with app.app_context():
-        db.engine.dispose(close=False)
-
-
-def worker_exit(server, worker):
-    """Leave at once: tearing down the preloaded app object by object takes seconds, and nothing needs it."""
-    import os
-
-    os._exit(0)
-
-
-def on_exit(server):
-    """The master too: its workers are gone and its log is written."""
-    import os
-
-    os._exit(0)
-'''
+# The benchmark's gunicorn settings: the app loaded once, then each worker opens its own database
+# connections after the fork (checklist J2); -b on the command line overrides its bind.
+GUNICORN_CONF = ROOT / "benchmarks" / "gunicorn_conf.py"
 
 
 @dataclass
@@ -97,8 +70,7 @@ def _get(port: int, path: str) -> int | None:
 def gunicorn(database_url: str, folder: Path, *, instances: int = 1, workers: int = 4):
     """Start `instances` gunicorn servers of the app on one database and one secret key, wait until each
     answers, and stop them all."""
-    conf = folder / "gunicorn_conf.py"
-    conf.write_text(GUNICORN_CONF)
+    conf = GUNICORN_CONF
     env = {**os.environ, "ESAFETY_ENV": "production", "ESAFETY_SECRET_KEY": secrets.token_hex(32),
            "ESAFETY_DATABASE_URL": database_url}
     env.pop("DATABASE_URL", None)

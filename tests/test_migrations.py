@@ -7,8 +7,6 @@ Each test gets a database of its own: a new SQLite file, or a new database on th
 
 import json
 import logging
-import os
-import secrets
 import warnings
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,27 +22,6 @@ from esafety import create_app
 from esafety.extensions import db, migrate
 
 pytestmark = pytest.mark.slow
-
-PG_URL = os.environ.get("ESAFETY_TEST_DATABASE_URL")
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    """The URL of a new, empty database of the run's kind; dropped afterwards on PostgreSQL."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"esafety_migrations_{secrets.token_hex(4)}"
-    server = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
-
 
 @contextmanager
 def kept_logging():
@@ -75,9 +52,9 @@ def kept_logging():
 
 
 @pytest.fixture
-def migrating_app(empty_url):
+def migrating_app(empty_database_url):
     """The app on the empty database, in an app context, with logging kept as the test run had it."""
-    app = create_app({"ESAFETY_ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_url})
+    app = create_app({"ESAFETY_ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context(), kept_logging(), warnings.catch_warnings():
         # migrations/env.py (Flask-Migrate's template) tries Flask-SQLAlchemy 2's get_engine() before db.engine.
         warnings.filterwarnings("ignore", message="'get_engine' is deprecated", category=DeprecationWarning)

@@ -70,15 +70,20 @@ def activity_kind(activity) -> str:
 # Classes --------------------------------------------------------------------------------------------------
 
 
-@bp.get("/")
-def home():
-    """The teacher's classes with pupil counts, and a form to add a class."""
+def _home_page(form: ClassForm, status: int = 200):
+    """The teacher's classes with pupil counts, and the add-a-class form."""
     classes = my_classes(include_archived=True)
     counts = dict(db.session.execute(
         sa.select(User.class_id, sa.func.count()).where(User.class_id.in_([c.id for c in classes]),
                                                         User.kind == "pupil", User.active).group_by(User.class_id)
     ).all()) if classes else {}
-    return render_template("teacher/home.html", classes=classes, counts=counts, form=ClassForm())
+    return render_template("teacher/home.html", classes=classes, counts=counts, form=form), status
+
+
+@bp.get("/")
+def home():
+    """The teacher's classes with pupil counts, and a form to add a class."""
+    return _home_page(ClassForm())
 
 
 @bp.post("/classes")
@@ -86,8 +91,7 @@ def create_class():
     """Create a class taught by this teacher."""
     form = ClassForm()
     if not form.validate_on_submit():
-        classes = my_classes(include_archived=True)
-        return render_template("teacher/home.html", classes=classes, counts={}, form=form), 400
+        return _home_page(form, 400)
     school_class = SchoolClass(school_id=current_user.school_id, name=form.name.data, year_group=form.year_group.data)
     school_class.teachers = [current_user]
     db.session.add(school_class)
@@ -304,7 +308,8 @@ def work(class_id: int):
         flash("Work set. Pupils see it first on their home page.", "info")
         return redirect(url_for("teacher.work", class_id=school_class.id))
     grid = progress.class_grid(school_class.id, activities, catalogue())
-    set_work = [(grid.assignments[a.id], a, grid.done_count(a.id)) for a in activities if a.id in grid.assignments]
+    done = dict(zip((a.id for a in activities), grid.done_counts()))
+    set_work = [(grid.assignments[a.id], a, done[a.id]) for a in activities if a.id in grid.assignments]
     return render_template("teacher/work.html", school_class=school_class, form=form, set_work=set_work,
                            pupils=len(grid.pupils), remove=EmptyForm()), 400 if form.errors else 200
 
