@@ -29,15 +29,16 @@ run: install
 test-tools:
 	@scripts/ensure-test-tools.sh
 
+# Each run starts what the suite needs beside it (Redis; PostgreSQL for the second run) and stops it after.
 test: install test-tools
-	$(PY) -m pytest $(PYTEST_ARGS)
-	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 test-sqlite: install test-tools
-	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgresql: install test-tools
-	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-redis.sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark (benchmarks/README.md): SQLite, then PostgreSQL on a throwaway server when its binaries are
 # installed (on its own port, so a test run's server can run at the same time).

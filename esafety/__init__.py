@@ -4,9 +4,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, content, database, errors, security
+from . import cli, content, database, devices, errors, security, throttle
 from .config import ENVIRONMENTS, ConfigError, defaults, secret_key_for
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,8 +19,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the SQLite database and the development key: its owner's eyes only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     register_config(app, test_config)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     errors.init_app(app)
@@ -39,6 +41,17 @@ def register_config(app: Flask, test_config: dict | None) -> None:
         raise ConfigError(f"ESAFETY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     app.config["SECRET_KEY"] = secret_key_for(env, app.instance_path, app.config.get("SECRET_KEY"))
     app.config["TESTING"] = app.config.get("TESTING") or env == "testing"
+    # Derived from the final environment (after a test's overrides), never set on its own.
+    app.config["SESSION_COOKIE_SECURE"] = env == "production"
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto only from the configured number of proxies in front of the app."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:
@@ -49,7 +62,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
+    devices.init_app(app)
     content.init_app(app)
     from .sessions import init_app as init_sessions
 

@@ -34,9 +34,11 @@ def create(*, pupil: User, reporter: User, category: str, words: str, wants_to_t
     """Record a concern with the child's words (or the staff account) as its first entry, once per form."""
     existing = db.session.scalar(sa.select(Concern).where(Concern.submission_key == submission_key))
     if existing is not None:
-        if existing.pupil_id == pupil.id and existing.source == source:
-            return existing
-        submission_key = new_submission_key()  # someone else's key: never merge two different reports
+        first = existing.entries[0] if existing.entries else None
+        if existing.pupil_id == pupil.id and existing.source == source and existing.category == category \
+                and first is not None and first.text == words.strip():
+            return existing  # the same form sent twice: one report
+        submission_key = new_submission_key()  # another report under a reused key: never merge them
     # A pupil's own Tell links the pupil once (pupil_id), not also as reporter and author: when the pupil is
     # deleted the database clears that one link, which the append-only triggers allow, and keeps the names.
     reporter_id = None if reporter.id == pupil.id else reporter.id
@@ -123,9 +125,12 @@ def for_pupil(pupil_id: int) -> list[tuple[Concern, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def count_for_pupil(pupil_id: int) -> int:
-    """How many safeguarding records name this pupil (all a pupil-data export may say about them)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Concern).where(Concern.pupil_id == pupil_id))
+def own_report(pupil: User, concern_id: int | None) -> Concern | None:
+    """One of the pupil's own Tell reports, by id; None for anyone else's or a made-up id."""
+    if concern_id is None:
+        return None
+    return db.session.scalar(sa.select(Concern).where(Concern.id == concern_id, Concern.pupil_id == pupil.id,
+                                                      Concern.source == "pupil"))
 
 
 AUDIT_WORDING = {

@@ -1,7 +1,9 @@
 """Database set-up: SQLite that holds up when a whole class saves at once, and PostgreSQL as it is."""
 
+import os
+
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 
 from .extensions import db
 
@@ -14,12 +16,20 @@ _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 def wants_write_lock() -> bool:
     """True for state-changing requests and for reads that write an audit record.
 
+    A blueprint declares its reads that write as `bp.reads_that_write`: "all", or a set of endpoints. It is
+    read from the request's endpoint, not from a flag a hook sets, because the first query of a request (the
+    signed-in user, loaded by the session rules before any blueprint hook runs) is where the transaction
+    begins and so where the lock must be asked for.
+
     Outside a request (CLI commands, tests) there is one writer, so a deferred BEGIN is enough; taking the
     write lock there would block the app's own requests for as long as the command's session stays open.
     """
     if not has_request_context():
         return False
-    return request.method not in _READ_METHODS or g.get("writes_on_read", False)
+    if request.method not in _READ_METHODS:
+        return True
+    reads_that_write = getattr(current_app.blueprints.get(request.blueprint or ""), "reads_that_write", ())
+    return reads_that_write == "all" or request.endpoint in reads_that_write
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -39,8 +49,18 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
 
 
+def _create_private_sqlite_file(url: str) -> None:
+    """Create a new SQLite file readable by its owner only (it holds passcodes and every concern)."""
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or os.path.exists(database):
+        return
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def init_app(app: Flask) -> None:
     """Bind the database and tune SQLite."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

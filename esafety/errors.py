@@ -1,6 +1,6 @@
 """Friendly error pages: never a stack trace, always a way back."""
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -21,7 +21,20 @@ MESSAGES = {
 def render_error(code: int):
     """The error page for a status code."""
     title, text = MESSAGES.get(code, MESSAGES[500])
+    if not host_is_usable():
+        # A Host the app does not answer to: no page can link anywhere on it, so say it plainly.
+        return Response(f"{title}. This address is not one this site answers to.", code, mimetype="text/plain")
     return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def host_is_usable() -> bool:
+    """False when the request's Host is not in TRUSTED_HOSTS (links to this site cannot be built)."""
+    trusted = current_app.config.get("TRUSTED_HOSTS")
+    if not trusted:
+        return True
+    from werkzeug.sansio.utils import host_is_trusted
+
+    return host_is_trusted(request.headers.get("Host", "").removesuffix(":80").removesuffix(":443"), trusted)
 
 
 def init_app(app: Flask) -> None:

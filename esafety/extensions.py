@@ -1,7 +1,6 @@
 """Extension objects, created here so blueprints can import them without circular imports."""
 
 import sqlalchemy as sa
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,13 +22,7 @@ class Base(DeclarativeBase):
     )
 
 
-def _no_default_key():
-    """Limits are applied per account on sign-in routes only; there is no per-address default."""
-    return "global"
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=_no_default_key, default_limits=[])

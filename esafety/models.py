@@ -41,6 +41,8 @@ class School(db.Model):
     school_platforms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     official_accounts: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     complaints: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # On shared classroom computers: sign a pupil out as soon as their Tell is sent.
+    sign_out_after_tell: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
@@ -73,6 +75,7 @@ class User(UserMixin, db.Model):
     # class code and the per-account throttle instead (SECURITY.md).
     passcode: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     card_token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    card_expires_at: so.Mapped[datetime | None]
     totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     totp_last_step: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

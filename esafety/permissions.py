@@ -45,8 +45,12 @@ def second_factor_done() -> bool:
     return session.get("mfa") == current_user.session_version
 
 
-def guard(blueprint: Blueprint, rule: Rule, sign_in: str = "auth.login", second_factor: bool = False) -> None:
-    """Refuse every request to the blueprint unless the rule holds: sign-in first, else 403."""
+def guard(blueprint: Blueprint, rule: Rule, sign_in: str = "auth.login") -> None:
+    """Refuse every request to the blueprint unless the rule holds: sign-in first, else 403.
+
+    The second factor is not a blueprint's business: sessions.hold_at_second_factor keeps anyone who owes
+    it at the second-factor page, whichever blueprint they aim at.
+    """
 
     @blueprint.before_request
     def check():
@@ -55,8 +59,6 @@ def guard(blueprint: Blueprint, rule: Rule, sign_in: str = "auth.login", second_
         if not rule(current_user):
             g.refused = True
             abort(403)  # signed in, but this area is for another role
-        if second_factor and not second_factor_done():
-            return redirect(url_for("auth.second_factor", next=request.full_path.rstrip("?")))
         return None
 
 

@@ -75,6 +75,7 @@ REGISTRY: dict[str, Table] = {
             "school_platforms": c("Platforms pupils use for school and who they interact with there."),
             "official_accounts": c("The school's official social media accounts."),
             "complaints": c("How parents raise a concern or complaint."),
+            "sign_out_after_tell": c("Whether pupils are signed out once their Tell is sent (shared computers)."),
             "created_at": CREATED,
         }),
     "school_class": Table(
@@ -107,6 +108,7 @@ REGISTRY: dict[str, Table] = {
             "class_id": c("A pupil's class."),
             "passcode": c("A pupil's three picture words, so the teacher can print a login card."),
             "card_token_hash": c("Checks a pupil's printed QR login card; a one-way hash of the card's token."),
+            "card_expires_at": c("When the printed login card stops working (about a term after printing)."),
             "totp_secret": c("DSL and admin authenticator-app secret (second factor)."),
             "totp_last_step": c("Stops an authenticator code being used twice."),
             "created_at": CREATED,
@@ -265,7 +267,7 @@ def pupil_audit_filter(pupil_id: int):
 
 
 def pupil_record(pupil: User) -> dict:
-    """Everything held about a pupil, for the export (JSON and page); safeguarding records are only counted."""
+    """Everything held about a pupil, for the export (JSON and page); nothing about safeguarding records."""
     content = catalogue()
     lessons = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil.id)
                                  .order_by(LessonProgress.started_at, LessonProgress.id)).all()
@@ -323,12 +325,15 @@ def pupil_record(pupil: User) -> dict:
         "parent_link_codes": [{"created_at": _when(code.created_at), "expires_at": _when(code.expires_at),
                                "used_at": _when(code.used_at)} for code in codes],
         "audit_log": [{"at": _when(entry.at), "action": entry.action,
-                       "by": "the pupil" if entry.actor_id == pupil.id else (name or "a deleted account"),
+                       "by": "the pupil" if entry.actor_id == pupil.id
+                       else name or ("someone not signed in" if entry.action.startswith("sign-in")
+                                     else "a deleted account"),
                        "detail": entry.detail} for entry, name in audit],
+        # Whether a child has safeguarding records is itself safeguarding information (KCSIE: need to know),
+        # and this export may be handed to a parent: it never says whether any exist, or how many.
         "safeguarding": {
-            "records_held_by_dsl": count_concerns(pupil.id),
-            "note": "Safeguarding records are held by the designated safeguarding lead and are not part of this "
-                    "export. " + SAFEGUARDING_NOTE,
+            "note": "Safeguarding records, if there are any, are held separately by the designated safeguarding "
+                    "lead and are not part of this export: ask the DSL. " + SAFEGUARDING_NOTE,
         },
     }
 
@@ -382,5 +387,8 @@ def erase_pupil(pupil: User, by: User) -> Erasure:
     db.session.flush()
     record("pupil deleted", user=by, target=f"pupil:{pupil_id}",
            detail=f"{erasure.lessons} lessons, {erasure.quiz_attempts} quiz attempts, {erasure.parent_links} "
-                  f"parent links deleted; {erasure.safeguarding_kept} safeguarding records kept")
+                  "parent links deleted")
+    if erasure.safeguarding_kept:
+        # The DSL, not the admin, is told that records about a deleted pupil are now kept unlinked.
+        record("pupil account deleted; concerns kept", user=by, target="concerns", detail=f"pupil:{pupil_id}")
     return erasure

@@ -33,6 +33,10 @@ def set_headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"
+    if request.path.startswith("/card"):
+        # A login card's page: never cached, and its address (which held the card's token) never sent on.
+        headers["Cache-Control"] = "no-store"
+        headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

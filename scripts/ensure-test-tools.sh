@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond Python packages: Debian's chromium and a PostgreSQL server.
+# Installs what the test suite needs beyond Python packages: Debian's chromium, a PostgreSQL server and Redis.
 # Playwright's own browser download does not work offline, so the suite drives Debian's chromium.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if ! command -v pg_ctl >/dev/null 2>&1 && ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
   need+=(postgresql)
 fi

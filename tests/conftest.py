@@ -157,6 +157,14 @@ def school(app):
 
 
 @pytest.fixture
+def world(app, school):
+    """The shared school plus another school and users in every state the role matrix tries (tests/matrix.py)."""
+    from .matrix import make_world
+
+    return make_world(school)
+
+
+@pytest.fixture
 def sign_in():
     """Sign a client in as any user, the way the user would."""
 

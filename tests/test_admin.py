@@ -113,7 +113,8 @@ def test_pupil_list_searches_by_class_and_name(client, school, sign_in):
 
 
 def test_json_export_holds_everything_but_concern_contents(client, school, sign_in):
-    """The JSON has profile, class, lessons, quiz answers, parents and audit entries, and only a count of concerns."""
+    """The JSON has profile, class, lessons, quiz answers, parents and audit entries, and nothing about concerns,
+    not even whether any exist (the export may be handed to a parent: security review finding 8)."""
     pupil = give_pupil_a_history(school)
     response = admin_client(client, school, sign_in).get(f"/admin/pupils/{pupil.id}/export.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -126,7 +127,8 @@ def test_json_export_holds_everything_but_concern_contents(client, school, sign_
     assert data["parent_links"] == [{"parent": "Pat Parent", "linked_at": data["parent_links"][0]["linked_at"]}]
     assert len(data["parent_link_codes"]) == 1
     assert any(e["action"] == "sign-in" and e["by"] == "the pupil" for e in data["audit_log"])
-    assert data["safeguarding"]["records_held_by_dsl"] == 1
+    assert set(data["safeguarding"]) == {"note"} and "ask the DSL" in data["safeguarding"]["note"]
+    assert "if there are any" in data["safeguarding"]["note"]
     raw = response.get_data(as_text=True)
     assert CHILD_WORDS not in raw and "concern:" not in raw and "concern created" not in raw
     assert factories.PASSCODE not in raw and "hash-" not in raw
@@ -134,13 +136,15 @@ def test_json_export_holds_everything_but_concern_contents(client, school, sign_
 
 
 def test_export_page_reads_well_and_is_audited(client, school, sign_in):
-    """The readable page shows the same record, "1 safeguarding record is held by the DSL", and is audited."""
+    """The readable page shows the same record, says safeguarding records are the DSL's (not how many), and is
+    audited."""
     pupil = give_pupil_a_history(school)
     page = admin_client(client, school, sign_in).get(f"/admin/pupils/{pupil.id}").get_data(as_text=True)
     assert "Everything held about Dev L." in page
     assert "S is for Safe: keep your personal information private" in page
     assert "How old do you have to be?" in page and "misconception" in page and "Pat Parent" in page
-    assert "1 safeguarding record is held by the DSL" in page and CHILD_WORDS not in page
+    assert "1 safeguarding record" not in page and "held separately by the DSL" in page
+    assert CHILD_WORDS not in page
     assert "until the child is 25" in page
     db.session.commit()
     rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "pupil data exported")).all()
@@ -180,14 +184,16 @@ def test_deleting_a_pupil_removes_their_data_from_every_table_except_concerns(ap
 
     admin = admin_client(client, school, sign_in)
     confirm = admin.get(f"/admin/pupils/{pupil_id}/delete").get_data(as_text=True)
-    assert "2 safeguarding records are kept by the DSL" in confirm and "until the child is 25" in confirm
+    assert "2 safeguarding records" not in confirm and "held separately by the designated safeguarding lead" \
+        in confirm and "until the child is 25" in confirm
     assert admin.post(f"/admin/pupils/{pupil_id}/delete", data={}).status_code == 400  # not ticked
     assert rows_about(pupil_id)
     response = admin.post(f"/admin/pupils/{pupil_id}/delete", data={"confirm": "y"})
     assert response.status_code == 302
     done = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "Gus M.&#39;s account and learning records have been deleted." in done
-    assert "2 safeguarding records are kept by the DSL" in done and "until the child is 25" in done
+    assert "2 safeguarding" not in done and "Safeguarding records, if any, stay with the DSL" in done
+    assert "until the child is 25" in done
     assert "Gus M." not in done.split("have been deleted")[1]
 
     assert rows_about(pupil_id) == {}

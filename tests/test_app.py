@@ -1,9 +1,14 @@
 """The factory, configuration, health check, error pages and security headers."""
 
+import secrets
+
 import pytest
 
 from esafety import create_app
 from esafety.config import ConfigError, database_url
+from esafety.extensions import db
+
+from . import factories
 
 
 def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
@@ -30,12 +35,20 @@ def test_environment_overrides(monkeypatch):
 
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
-    """Outside development the session cookie is Secure, HttpOnly and SameSite."""
-    monkeypatch.setenv("ESAFETY_SECRET_KEY", "x" * 64)
-    app = create_app({"ESAFETY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-                      "SESSION_COOKIE_SECURE": True})
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
-    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    """In production the session cookie a browser receives is Secure, HttpOnly and SameSite=Lax (the test sets
+    only the environment; the flags are the app's own)."""
+    monkeypatch.setenv("ESAFETY_SECRET_KEY", secrets.token_hex(32))
+    app = create_app({"ESAFETY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    with app.app_context():
+        db.create_all()
+        factories.make_staff(factories.make_school(), "prod@test.example", teacher=True)
+        db.session.commit()
+    response = app.test_client().post("/login", data={"email": "prod@test.example", "password": factories.PASSWORD},
+                                      base_url="https://esafety.example")
+    cookie = next(c for c in response.headers.get_all("Set-Cookie") if c.startswith("esafety_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert create_app({"ESAFETY_ENV": "development", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"}) \
+        .config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_healthz_reports_database(client):

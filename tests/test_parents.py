@@ -54,13 +54,15 @@ def test_parent_registers_and_links_a_child_with_a_one_time_code(client, school)
     response = client.post("/parents/register", data={
         "name": "Sam Carer", "email": "sam@home.example", "password": "a long family passphrase",
         "confirm": "a long family passphrase", "code": code.lower().replace("-", " ")})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    client.post("/login", data={"email": "sam@home.example", "password": "a long family passphrase"})
     child = school.ks2_pupils[1]
     page = client.get(f"/family/children/{child.id}").get_data(as_text=True)
     assert "What Esme has learned" in page and "S is for Safe" in page and "Talk about it at home" in page
     other = client.application.test_client()
     other.post("/parents/register", data={"name": "X", "email": "x@home.example", "password": "another passphrase ok",
                                           "confirm": "another passphrase ok"})
+    other.post("/login", data={"email": "x@home.example", "password": "another passphrase ok"})
     refused = other.post("/family/link", data={"code": code}, follow_redirects=True).get_data(as_text=True)
     assert "did not work" in refused
     x = db.session.scalar(sa.select(User).where(User.email == "x@home.example"))

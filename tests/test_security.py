@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_role_matrix import ROLES, _users, _values, world  # noqa: F401  (the world fixture)
+from .matrix import ROLES, users as _users, values as _values
 
 NASTY = ["", " ", "0", "-1", "99999999999999999999", "1e9", "null", "[]", "{}", "<script>alert(1)</script>",
          "'; DROP TABLE user; --", "../../etc/passwd", "%00", "\x00", "碁\\\\ &lt;&amp;", "😀" * 50, "a" * 100_000,
@@ -20,7 +20,7 @@ def csrf_app(make_app):
     return make_app(WTF_CSRF_ENABLED=True)
 
 
-def test_every_post_without_a_token_is_refused(csrf_app, world, sign_in):  # noqa: F811
+def test_every_post_without_a_token_is_refused(csrf_app, world, sign_in):
     """Every state-changing route, as a user allowed to use it, refuses a request without a CSRF token."""
     values = _values(world)
     users = _users(world)
@@ -69,7 +69,7 @@ def _sign_in_with_token(client, user):
                                             "csrf_token": token("/second-factor")})
 
 
-def test_security_headers_on_every_page_for_every_role(app, world, sign_in):  # noqa: F811
+def test_security_headers_on_every_page_for_every_role(app, world, sign_in):
     """Every GET route, as every role, carries the CSP, nosniff, referrer and framing headers; signed-in pages
     are not stored by the browser."""
     values = _values(world)
@@ -103,7 +103,7 @@ THIRD_PARTY = re.compile(r'(?:src|srcset|data|action|poster)\s*=\s*["\']\s*(?:ht
                          re.I)
 
 
-def test_no_page_loads_anything_from_another_origin(app, world, sign_in):  # noqa: F811
+def test_no_page_loads_anything_from_another_origin(app, world, sign_in):
     """No page, for any role, loads a script, style, font, image or form target from another site."""
     values = _values(world)
     users = _users(world)
@@ -121,7 +121,7 @@ def test_no_page_loads_anything_from_another_origin(app, world, sign_in):  # noq
     assert offenders == []
 
 
-def test_user_input_is_escaped_everywhere(app, world, sign_in):  # noqa: F811
+def test_user_input_is_escaped_everywhere(app, world, sign_in):
     """Markup in a pupil's name is shown as text on the teacher's pages, never run."""
     from esafety.extensions import db
 
@@ -168,7 +168,7 @@ def test_fuzzed_forms_never_crash(app_for_fuzz, data):
 
 
 @pytest.fixture
-def app_for_fuzz(app, world, sign_in):  # noqa: F811
+def app_for_fuzz(app, world, sign_in):
     """Signed-in clients for each area, reused across fuzz examples."""
     users = _users(world)
     clients = {"anon": app.test_client()}

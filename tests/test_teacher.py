@@ -76,7 +76,8 @@ def test_login_cards_sign_in_and_printing_again_revokes_them(teacher, school, mo
     assert all(h and len(h) == 64 and "token" not in h for h in hashes)
     first_cards = [f"token-{i:03d}-{'x' * 20}" for i in range(3)]
     pupil_tab = teacher.application.test_client()
-    assert pupil_tab.post(f"/card/{first_cards[0]}").headers["Location"] == "/pupil/"
+    assert pupil_tab.get(f"/card/{first_cards[0]}").headers["Location"] == "/card"
+    assert pupil_tab.post("/card").headers["Location"] == "/pupil/"
     teacher.post(f"/teacher/classes/{school.ks2.id}/cards")
     assert teacher.application.test_client().get(f"/card/{first_cards[1]}").status_code == 401
 

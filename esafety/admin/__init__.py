@@ -1,23 +1,14 @@
 """School admins: staff accounts, school settings, whole-school coverage, pupil data export and deletion."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint
 
 from ..permissions import guard, is_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# Pages that write an audit record when they are only read.
-AUDITED_READS = {"admin.pupil_record", "admin.pupil_export"}
-
-
-@bp.before_request
-def audited_reads_write():
-    """Audited exports take SQLite's write lock when their transaction begins."""
-    # Registered before the guard, whose user lookup begins the transaction (see safeguarding/__init__.py).
-    if request.endpoint in AUDITED_READS:
-        g.writes_on_read = True
+# Pages that write an audit record when they are only read take SQLite's write lock up front (database.py).
+bp.reads_that_write = {"admin.pupil_record", "admin.pupil_export"}
 
 
-guard(bp, is_admin, second_factor=True)
+guard(bp, is_admin)
 
 from . import routes  # noqa: E402,F401

@@ -27,10 +27,11 @@ class SchoolSettingsForm(FlaskForm):
     official_accounts = TextAreaField("The school's official social media accounts", filters=[strip],
                                       validators=[Length(max=LONG)])
     complaints = TextAreaField("How to raise a concern or complaint", filters=[strip], validators=[Length(max=LONG)])
+    sign_out_after_tell = BooleanField("Sign a pupil out as soon as their Tell is sent")
 
 
 SETTINGS_FIELDS = ("name", "dsl_name", "dsl_contact", "filtering", "monitoring", "school_platforms",
-                   "official_accounts", "complaints")
+                   "official_accounts", "complaints", "sign_out_after_tell")
 
 
 class PupilSearchForm(FlaskForm):

@@ -114,9 +114,8 @@ def delete_pupil(pupil_id: int):
             flash("Nothing was deleted: the database refused the change. Please try again; if it keeps "
                   "happening, contact whoever runs esafety for the school.", "error")
             return redirect(url_for("admin.delete_pupil", pupil_id=pupil_id))
-        kept = (f" {erasure.safeguarding_kept} safeguarding record{'s are' if erasure.safeguarding_kept != 1 else ' is'}"
-                f" kept by the DSL. {privacy.SAFEGUARDING_NOTE}") if erasure.safeguarding_kept else ""
-        flash(f"{name}'s account and learning records have been deleted.{kept}", "info")
+        flash(f"{name}'s account and learning records have been deleted. Safeguarding records, if any, stay "
+              f"with the DSL. {privacy.SAFEGUARDING_NOTE}", "info")
         return redirect(url_for("admin.pupils"))
     data = privacy.pupil_record(pupil)
     return render_template("admin/delete_pupil.html", pupil=pupil, data=data, form=form,

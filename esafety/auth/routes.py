@@ -5,17 +5,21 @@ from urllib.parse import urlsplit
 import pyotp
 import sqlalchemy as sa
 from flask import (
-    Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import devices
 from ..audit import record
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import SchoolClass, User, utcnow
 from ..passcodes import LENGTH, PICTURES, token_hash
 from ..permissions import home_endpoint
+from ..sessions import start_session
+from ..throttle import Bucket, reserve
 from . import second_factor as mfa
+from .pictures import FAILED_PRESS, PictureCheck, address_tag, record_failure
 from .forms import ClassCodeForm, CodeForm, EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -25,48 +29,33 @@ DUMMY_HASH = generate_password_hash("not a real password: only used to even out 
 
 
 def safe_next(default: str) -> str:
-    """The `next` path if it stays on this site (no scheme, no host), else the default."""
+    """The `next` path if it stays on this site (no scheme, no host, no control character), else the default."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc \
-            and "\\" not in target:
+            and "\\" not in target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return target
     return default
 
 
-def _failed(response) -> bool:
-    """Only failed sign-ins count towards the throttle."""
-    return bool(g.get("sign_in_failed"))
+THROTTLED_ADULT = ("Too many tries. Wait 15 minutes and try again. If you have signed in on this computer "
+                   "before, you can still sign in here.")
+THROTTLED_CODE = "Too many wrong class codes from here. Wait a minute, then try again."
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email", "") or request.form.get("pupil", "")).strip().lower()[:254] \
-        if request.endpoint == "auth.login" else "pupil:" + str(session.get("pupil_candidate", ""))
+def _limit(name: str) -> str:
+    return current_app.config[name]
 
 
-def _account_address_key() -> str:
-    return _account_key() + "@" + (request.remote_addr or "")
-
-
-def _limits(name: str):
-    return lambda: current_app.config[name]
-
-
-def start_session(user: User) -> None:
-    """A fresh session for a signed-in user: nothing carried over from before sign-in."""
-    session.clear()
-    session.permanent = True
-    login_user(user, remember=False)
-    user.last_sign_in_at = utcnow()
-    record("sign-in", user=user)
-    db.session.commit()
+def _adult_buckets(email: str, user: User | None) -> list[Bucket]:
+    """A browser this person has signed in on before counts on its own, so nobody else can lock it out."""
+    if user is not None and devices.is_known(user.id):
+        return [Bucket("login-known-device", str(user.id), _limit("LOGIN_LIMIT_KNOWN_DEVICE"))]
+    return [Bucket("login-account", email, _limit("LOGIN_LIMIT_ACCOUNT")),
+            Bucket("login-account-address", f"{email}@{request.remote_addr}", _limit("LOGIN_LIMIT_ACCOUNT_ADDRESS"))]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limits("LOGIN_LIMIT_ACCOUNT"), key_func=_account_key, deduct_when=_failed, methods=["POST"],
-               scope="login-account")
-@limiter.limit(_limits("LOGIN_LIMIT_ACCOUNT_ADDRESS"), key_func=_account_address_key, deduct_when=_failed,
-               methods=["POST"], scope="login-account-address")
 def login():
     """Staff and parents sign in with email and password; one message for every kind of failure."""
     if current_user.is_authenticated:
@@ -75,15 +64,21 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.email == email, User.kind != "pupil"))
+        tries = reserve(*_adult_buckets(email, user))
+        if not tries.allowed:
+            record("sign-in throttled", user=None, target=f"{user.kind}:{user.id}" if user else "",
+                   detail=address_tag(), school_id=user.school_id if user else None)
+            db.session.commit()
+            flash(THROTTLED_ADULT, "error")
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             # Hash the password anyway, so an unknown address takes as long as a wrong password.
             check_password_hash(DUMMY_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data) or not user.active:
-            g.sign_in_failed = True
-            record("sign-in failed", user=user, detail="staff/parent")
-            db.session.commit()
+            record_failure(user, "password")
             flash(GENERIC_FAILURE, "error")
             return render_template("auth/login.html", form=form), 401
+        tries.refund()
         start_session(user)
         if user.needs_second_factor and current_app.config["REQUIRE_SECOND_FACTOR"]:
             return redirect(url_for("auth.second_factor", next=safe_next("")) if safe_next("")
@@ -96,9 +91,6 @@ def login():
 @login_required
 def logout():
     """Sign out: this session and every other session of this user stop working."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
     current_user.end_sessions()
     record("sign-out", user=current_user)
     db.session.commit()
@@ -118,23 +110,33 @@ def _candidate_class() -> SchoolClass | None:
     return school_class if school_class and school_class.archived_at is None else None
 
 
+def _class_code_buckets() -> list[Bucket]:
+    """Wrong codes from a known device count for that device; from a new browser, for its address."""
+    known = devices.most_recent_user()
+    if known is not None:
+        return [Bucket("class-code-device", str(known), _limit("CLASS_CODE_LIMIT_DEVICE"))]
+    return [Bucket("class-code-address", request.remote_addr or "", _limit("CLASS_CODE_LIMIT"))]
+
+
 @bp.route("/pupil/login", methods=["GET", "POST"])
-@limiter.limit(_limits("CLASS_CODE_LIMIT"), key_func=lambda: "class-code@" + (request.remote_addr or ""),
-               methods=["POST"], deduct_when=_failed, scope="class-code")
 def pupil_login():
-    """Step 1: the pupil types their class code."""
+    """Step 1: the pupil types their class code (a browser already signed in offers "Not you? Sign out")."""
     if current_user.is_authenticated:
-        return redirect(url_for(home_endpoint(current_user)))
+        return render_template("auth/signed_in_already.html", form=EmptyForm())
     form = ClassCodeForm()
     if form.validate_on_submit():
+        tries = reserve(*_class_code_buckets())
+        if not tries.allowed:
+            form.code.errors.append(THROTTLED_CODE)
+            return render_template("auth/pupil_code.html", form=form), 429
         code = form.code.data.replace(" ", "").upper()
         school_class = db.session.scalar(
             sa.select(SchoolClass).where(SchoolClass.join_code == code, SchoolClass.archived_at.is_(None))
         )
         if school_class is None:
-            g.sign_in_failed = True
             form.code.errors.append("We could not find that class code. Check it with your teacher.")
             return render_template("auth/pupil_code.html", form=form), 400
+        tries.refund()
         session["pupil_class"] = school_class.id
         session.pop("pupil_candidate", None)
         session.pop("passcode", None)
@@ -164,10 +166,6 @@ def pupil_pick():
 
 
 @bp.route("/pupil/login/passcode", methods=["GET", "POST"])
-@limiter.limit(_limits("LOGIN_LIMIT_ACCOUNT"), key_func=_account_key, deduct_when=_failed, methods=["POST"],
-               scope="pupil-account")
-@limiter.limit(_limits("LOGIN_LIMIT_ACCOUNT_ADDRESS"), key_func=_account_address_key, deduct_when=_failed,
-               methods=["POST"], scope="pupil-account-address")
 def pupil_passcode():
     """Step 3: the pupil presses their three pictures in order."""
     school_class = _candidate_class()
@@ -175,38 +173,50 @@ def pupil_passcode():
     if school_class is None or pupil is None or pupil.class_id != school_class.id or not pupil.active:
         return redirect(url_for("auth.pupil_login"))
     form = EmptyForm()
-    chosen = list(session.get("passcode", []))
+    check = PictureCheck(pupil, session.get("passcode", []))
     status = 200
     if form.validate_on_submit():
-        if "again" in request.form:
-            chosen = []
-        elif request.form.get("picture") in PICTURES and len(chosen) < LENGTH:
-            chosen.append(request.form["picture"])
-        if len(chosen) == LENGTH:
-            if pupil.check_passcode("-".join(chosen)):
-                start_session(pupil)
-                return redirect(url_for("pupil.home"))
-            g.sign_in_failed = True
-            record("sign-in failed", user=pupil, detail="pupil passcode")
-            db.session.commit()
-            chosen = []
-            flash("Those pictures did not match. Try again, or ask your teacher.", "error")
-            status = 401
-        session["passcode"] = chosen
+        outcome = check.press(request.form)
+        if outcome == "passed":
+            start_session(pupil)
+            return redirect(url_for("pupil.home"))
+        if outcome in FAILED_PRESS:
+            flash(FAILED_PRESS[outcome][0], "error")
+            status = FAILED_PRESS[outcome][1]
+        session["passcode"] = check.chosen
     return render_template("auth/pupil_passcode.html", form=form, pupil=pupil, pictures=PICTURES,
-                           chosen=chosen, length=LENGTH), status
+                           chosen=check.chosen, length=LENGTH), status
 
 
-@bp.route("/card/<token>", methods=["GET", "POST"])
-@limiter.limit(_limits("CLASS_CODE_LIMIT"), key_func=lambda: "card@" + (request.remote_addr or ""),
-               deduct_when=_failed, scope="card")
-def card_login(token: str):
-    """A pupil's printed QR login card: the link shows their name, and one press signs them in."""
+def _card_pupil(hashed: str | None) -> User | None:
+    """The pupil whose current, unexpired card has this token hash, in a class that is not archived."""
+    if not hashed:
+        return None
     pupil = db.session.scalar(
-        sa.select(User).where(User.card_token_hash == token_hash(token), User.kind == "pupil", User.active)
-    ) if len(token) < 100 else None
+        sa.select(User).where(User.card_token_hash == hashed, User.kind == "pupil", User.active))
     if pupil is None or pupil.school_class is None or pupil.school_class.archived_at is not None:
-        g.sign_in_failed = True
+        return None
+    if pupil.card_expires_at is not None and pupil.card_expires_at < utcnow():
+        return None
+    return pupil
+
+
+@bp.get("/card/<token>")
+def card_login(token: str):
+    """A scanned QR login card: remember the card in the session and move to an address without the token."""
+    # No throttle: a 160-bit token cannot be guessed, and a throttle here could shut a school's address out.
+    hashed = token_hash(token) if len(token) < 100 else None
+    if _card_pupil(hashed) is None:
+        return render_template("auth/card_invalid.html"), 401
+    session["card"] = hashed
+    return redirect(url_for("auth.card"))
+
+
+@bp.route("/card", methods=["GET", "POST"])
+def card():
+    """The card's name check: "Is this you?", and one press signs the pupil in."""
+    pupil = _card_pupil(session.get("card"))
+    if pupil is None:
         return render_template("auth/card_invalid.html"), 401
     form = EmptyForm()
     if form.validate_on_submit():
@@ -220,8 +230,6 @@ def card_login(token: str):
 
 @bp.route("/second-factor", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per 15 minutes", key_func=lambda: f"mfa:{current_user.id}", deduct_when=_failed,
-               methods=["POST"], scope="mfa")
 def second_factor():
     """Check (or first set up) the authenticator app of a DSL or admin."""
     if not current_user.needs_second_factor:
@@ -231,24 +239,34 @@ def second_factor():
     if enrolling and "totp_pending" not in session:
         session["totp_pending"] = pyotp.random_base32()
     secret = current_user.totp_secret or session["totp_pending"]
-    recovery_codes = None
     if form.validate_on_submit():
-        if mfa.verify(current_user, secret, form.code.data):
-            if enrolling:
-                current_user.totp_secret = secret
-                session.pop("totp_pending", None)
-                recovery_codes = mfa.new_recovery_codes(current_user)
-            session["mfa"] = current_user.session_version
-            record("second factor passed", user=current_user)
+        tries = reserve(Bucket("second-factor", str(current_user.id), _limit("SECOND_FACTOR_LIMIT")))
+        if not tries.allowed:
+            form.code.errors.append("Too many codes that did not work. Wait 15 minutes, then try again.")
+        elif mfa.verify(current_user, secret, form.code.data):
+            tries.refund()
+            return _second_factor_passed(secret, enrolling)
+        else:
+            record("second factor failed", user=current_user)
             db.session.commit()
-            if recovery_codes:
-                return render_template("auth/recovery_codes.html", codes=recovery_codes,
-                                       next=safe_next(url_for(home_endpoint(current_user))))
-            return redirect(safe_next(url_for(home_endpoint(current_user))))
-        g.sign_in_failed = True
-        record("second factor failed", user=current_user)
-        db.session.commit()
-        form.code.errors.append("That code did not work. Codes change every 30 seconds: try the newest one.")
+            form.code.errors.append("That code did not work. Codes change every 30 seconds: try the newest one.")
     qr = mfa.qr_svg(current_user, secret) if enrolling else None
-    return render_template("auth/second_factor.html", form=form, enrolling=enrolling, secret=secret, qr=qr), \
-        400 if form.errors else 200
+    status = 429 if any("Too many" in e for e in form.code.errors) else 400 if form.errors else 200
+    return render_template("auth/second_factor.html", form=form, enrolling=enrolling, secret=secret, qr=qr), status
+
+
+def _second_factor_passed(secret: str, enrolling: bool):
+    """Mark this session as past the second factor; on first set-up, show the recovery codes once."""
+    recovery_codes = None
+    if enrolling:
+        current_user.totp_secret = secret
+        session.pop("totp_pending", None)
+        recovery_codes = mfa.new_recovery_codes(current_user)
+    session["mfa"] = current_user.session_version
+    devices.remember(current_user.id)
+    record("second factor passed", user=current_user)
+    db.session.commit()
+    if recovery_codes:
+        return render_template("auth/recovery_codes.html", codes=recovery_codes,
+                               next=safe_next(url_for(home_endpoint(current_user))))
+    return redirect(safe_next(url_for(home_endpoint(current_user))))

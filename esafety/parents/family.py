@@ -1,18 +1,18 @@
 """Parent accounts: register, link a child with a teacher's one-time code, see that child's learning."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from werkzeug.security import generate_password_hash
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
-from flask import session
 
 from ..audit import record
 from ..auth.forms import EmptyForm
-from ..auth.routes import start_session
 from ..content import catalogue
-from ..extensions import db, limiter
+from ..extensions import db
 from ..learning import lesson_progress, quiz_summaries
 from ..linking import redeem
 from ..models import ParentLink, User
+from ..throttle import Bucket, reserve
 from . import bp, family_bp
 from .forms import DeleteAccountForm, LinkForm, RegisterForm
 
@@ -26,29 +26,42 @@ def child_or_404(pupil_id: int) -> User:
     return link.pupil
 
 
+REGISTERED = ("If that email address is new to us, your account is ready: sign in with it and your password. "
+              "If you already had an account, sign in with the password you chose before.")
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", key_func=lambda: "register", methods=["POST"], scope="register")
 def register():
-    """Create a parent account (and link a child straight away when a code is given)."""
+    """Create a parent account; the answer is the same whether or not the email already has one."""
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
     form = RegisterForm()
     if form.validate_on_submit():
+        # Per address (never one counter for everyone), so one person's junk cannot stop other families.
+        if not reserve(Bucket("register-address", request.remote_addr or "",
+                              current_app.config["REGISTER_LIMIT_ADDRESS"])).allowed:
+            flash("Too many accounts have been set up from here. Please try again in an hour.", "error")
+            return render_template("parents/register.html", form=form), 429
         email = form.email.data.strip().lower()
-        if db.session.scalar(sa.select(User.id).where(User.email == email)):
-            form.email.errors.append("There is already an account with that email address. Sign in instead.")
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+            _create_parent(form, email)
         else:
-            parent = User(kind="parent", name=form.name.data.strip(), email=email)
-            parent.set_password(form.password.data)
-            db.session.add(parent)
-            db.session.flush()
-            message = None
-            if form.code.data:
-                child, message = redeem(parent, form.code.data)
-            start_session(parent)
-            flash(message or "Your account is ready.", "info")
-            return redirect(url_for("family.home"))
+            generate_password_hash(form.password.data)  # the same work either way: timing tells nothing
+        flash(REGISTERED, "info")
+        return redirect(url_for("auth.login"))
     return render_template("parents/register.html", form=form), 400 if form.errors else 200
+
+
+def _create_parent(form: RegisterForm, email: str) -> None:
+    """Save a new parent account, and link the child when a code was given."""
+    parent = User(kind="parent", name=form.name.data.strip(), email=email)
+    parent.set_password(form.password.data)
+    db.session.add(parent)
+    db.session.flush()
+    record("parent account created", user=parent)
+    if form.code.data:
+        redeem(parent, form.code.data)
+    db.session.commit()
 
 
 @family_bp.get("/")
@@ -60,11 +73,12 @@ def home():
 
 
 @family_bp.post("/link")
-@limiter.limit("10 per hour", key_func=lambda: f"link:{current_user.id}", methods=["POST"], scope="link")
 def link():
-    """Link a child with a one-time code from their teacher."""
+    """Link a child with a one-time code from their teacher (10 tries an hour per parent)."""
     form = LinkForm()
-    if form.validate_on_submit():
+    if not reserve(Bucket("link", str(current_user.id), "10 per hour")).allowed:
+        flash("Too many codes tried. Please wait an hour, or ask the teacher to check the code.", "error")
+    elif form.validate_on_submit():
         child, message = redeem(current_user, form.code.data)
         db.session.commit()
         flash(message, "info" if child else "error")

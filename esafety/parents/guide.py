@@ -1,7 +1,8 @@
 """The public parent and carer guide, the age guide, and the "This school" page."""
 
 import sqlalchemy as sa
-from flask import abort, render_template
+from flask_login import current_user
+from flask import abort, render_template, request
 from markupsafe import Markup
 
 from ..content import catalogue
@@ -24,8 +25,14 @@ def ages():
 
 @bp.get("/this-school")
 def this_school():
-    """What the school uses and how to reach it, from the school's settings."""
-    school = db.session.scalar(sa.select(School).order_by(School.id).limit(1))
+    """What the viewer's school uses and how to reach it: a signed-in person's own school, else a choice."""
+    school = current_user.school if current_user.is_authenticated and current_user.school else None
+    if school is None:
+        schools = db.session.scalars(sa.select(School).order_by(School.name, School.id).limit(500)).all()
+        chosen = request.args.get("school", type=int)
+        school = next((s for s in schools if s.id == chosen), schools[0] if len(schools) == 1 else None)
+        if school is None and schools:
+            return render_template("parents/choose_school.html", schools=schools)
     return render_template("parents/this_school.html", school=school)
 
 

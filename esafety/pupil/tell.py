@@ -1,7 +1,9 @@
 """Tell: a pupil tells the school's safeguarding lead that something online worried them."""
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
+import time
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField, RadioField, TextAreaField
@@ -10,7 +12,10 @@ from wtforms.validators import DataRequired, Length
 from .. import concerns
 from ..errors import render_error
 from ..extensions import db
-from ..models import CONCERN_CATEGORIES
+from ..auth.forms import EmptyForm
+from ..auth.pictures import FAILED_PRESS, PictureCheck
+from ..models import CONCERN_CATEGORIES, Concern
+from ..passcodes import LENGTH, PICTURES
 from ..permissions import is_pupil
 from . import bp
 
@@ -32,14 +37,29 @@ class TellForm(FlaskForm):
     key = HiddenField()
 
 
-def _form_page(form: TellForm, message: str | None = None, status: int = 200, history=None):
-    """The Tell form; `history` (the pupil's earlier reports) is only read when the database is fine."""
-    if not form.key.data:
+def _form_page(form: TellForm, message: str | None = None, status: int = 200):
+    """The Tell form, which says whose name it is sent in (classroom computers are shared)."""
+    if not usable_key(form.key.data):
         form.key.data = concerns.new_submission_key()
     if message:
         flash(message, "error")
-    return render_template("pupil/tell.html", form=form, history=history or [],
-                           pupil_status=concerns.PUPIL_STATUS), status
+    return render_template("pupil/tell.html", form=form), status
+
+
+def usable_key(key: str | None) -> bool:
+    """A submission key the server made (long and random); anything else never matches another report."""
+    return isinstance(key, str) and 16 <= len(key) <= 64
+
+
+def _restore_draft(form: TellForm) -> bool:
+    """Put back a Tell this pupil was sending when their session ran out (kept in the session until now)."""
+    draft = session.pop("tell_draft", None)
+    if not draft or draft.get("pupil") != current_user.id:
+        return False
+    form.category.data = draft.get("category") or None
+    form.words.data = draft.get("words", "")
+    form.talk.data = draft.get("talk") or "yes"
+    return True
 
 
 def keep_text_after_expired_token():
@@ -69,10 +89,15 @@ def tell():
     """The Tell page; a report is shown as sent only once it is safely saved."""
     form = TellForm()
     if request.method == "GET":
-        return _form_page(form, history=concerns.for_pupil(current_user.id))
+        if _restore_draft(form):
+            return _form_page(form, "You were signed out before it was sent. Your words are still here. "
+                                    "Please press Send.")
+        return _form_page(form)
     if not form.validate_on_submit():
         return _form_page(form, status=400)
-    key = form.key.data[:64]
+    # A missing or made-up key gets a fresh one: it can never merge this report into another.
+    key = form.key.data if usable_key(form.key.data) else concerns.new_submission_key()
+    sign_out = bool(current_user.school and current_user.school.sign_out_after_tell)
     _keep_pupil_in_memory()
     try:
         concern = concerns.create(
@@ -86,7 +111,21 @@ def tell():
         concern_id = _sent_meanwhile(key)
         if concern_id is None:
             return _form_page(form, NOT_SENT, 503)
+    if sign_out:
+        return _sent_and_signed_out(concern_id)
     return redirect(url_for("pupil.tell_sent", concern_id=concern_id))
+
+
+def _sent_and_signed_out(concern_id: int):
+    """The school signs pupils out once a Tell is sent: the next child on this computer cannot see it."""
+    pupil = db.session.merge(current_user._get_current_object())
+    just_sent = db.session.get(Concern, concern_id)
+    dsl_name = pupil.school.dsl_name if pupil.school else ""
+    pupil.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return render_template("pupil/tell_sent.html", just_sent=just_sent, dsl_name=dsl_name, signed_out=True)
 
 
 def _sent_meanwhile(key: str) -> int | None:
@@ -107,11 +146,35 @@ def tell_sent():
     """Reassurance after telling, who will talk to them, and help outside school; only for a saved report."""
     # Anything but the pupil's own saved report goes back to the Tell page: this page never says "sent"
     # when nothing was.
-    history = concerns.for_pupil(current_user.id)
-    just_sent = next((concern for concern, _ in history if concern.id == request.args.get("concern_id", type=int)),
-                     None)
+    just_sent = concerns.own_report(current_user, request.args.get("concern_id", type=int))
     if just_sent is None:
         return redirect(url_for("pupil.tell"))
-    return render_template("pupil/tell_sent.html", sent=history, just_sent=just_sent,
-                           pupil_status=concerns.PUPIL_STATUS,
+    return render_template("pupil/tell_sent.html", just_sent=just_sent,
                            dsl_name=current_user.school.dsl_name if current_user.school else "")
+
+
+HISTORY_FRESH_SECONDS = 5 * 60
+
+
+@bp.route("/tell/history", methods=["GET", "POST"])
+def tell_history():
+    """What the pupil has told before (dates and status only), after they press their own pictures again."""
+    form = EmptyForm()
+    fresh = time.time() - session.get("history_checked_at", 0) < HISTORY_FRESH_SECONDS
+    if fresh:
+        return render_template("pupil/tell_history.html", history=concerns.for_pupil(current_user.id),
+                               pupil_status=concerns.PUPIL_STATUS)
+    check = PictureCheck(current_user, session.get("history_passcode", []))
+    status = 200
+    if form.validate_on_submit():
+        outcome = check.press(request.form)
+        if outcome == "passed":
+            session.pop("history_passcode", None)
+            session["history_checked_at"] = int(time.time())
+            return redirect(url_for("pupil.tell_history"))
+        if outcome in FAILED_PRESS:
+            flash(FAILED_PRESS[outcome][0], "error")
+            status = FAILED_PRESS[outcome][1]
+        session["history_passcode"] = check.chosen
+    return render_template("pupil/tell_history_check.html", form=form, pupil=current_user, pictures=PICTURES,
+                           chosen=check.chosen, length=LENGTH), status

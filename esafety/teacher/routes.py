@@ -2,16 +2,20 @@
 
 import segno
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import progress
+from datetime import timedelta
+
+from .. import linking, progress, throttle
 from ..audit import record
 from ..auth.forms import EmptyForm
+from ..auth.pictures import wrong_pictures_today
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
-from ..linking import new_code
+from ..linking import new_code, withdraw_codes
+from ..links import external_url
 from ..models import Assignment, SchoolClass, User, class_teacher, utcnow
 from ..passcodes import PICTURES, new_card_token, new_passcode, token_hash
 from ..roster import parse_roster
@@ -109,7 +113,8 @@ def class_view(class_id: int):
     pupils = progress.class_pupils(school_class.id)
     rename = ClassForm(obj=school_class)
     return render_template("teacher/class.html", school_class=school_class, pupils=pupils, rename=rename,
-                           add_form=PupilsForm(), co_form=CoTeacherForm(), form=EmptyForm())
+                           add_form=PupilsForm(), co_form=CoTeacherForm(), form=EmptyForm(),
+                           targeted=wrong_pictures_today(pupils))
 
 
 @bp.post("/classes/<int:class_id>/rename")
@@ -134,6 +139,9 @@ def archive_class(class_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     school_class.archived_at = None if school_class.archived_at else utcnow()
+    if school_class.archived_at:
+        for item in progress.class_pupils(school_class.id):
+            item.end_sessions()  # nobody stays signed in to a class that has been archived
     record("class archived" if school_class.archived_at else "class restored", target=f"class:{school_class.id}")
     db.session.commit()
     flash(f"{school_class.name} {'archived' if school_class.archived_at else 'restored'}.", "info")
@@ -206,7 +214,8 @@ def pupil(pupil_id: int):
             return redirect(url_for("teacher.pupil", pupil_id=item.id))
     record_data = progress.pupil_record(item, catalogue())
     return render_template("teacher/pupil.html", pupil=item, form=form, record=record_data, action=EmptyForm(),
-                           smart_names=SMART_NAMES), 400 if form.errors else 200
+                           smart_names=SMART_NAMES, adults=linking.linked_adults(item),
+                           unused_codes=linking.unused_codes(item)), 400 if form.errors else 200
 
 
 @bp.post("/pupils/<int:pupil_id>/reset")
@@ -216,9 +225,10 @@ def reset_pupil(pupil_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     item.set_passcode(new_passcode())
-    token = new_card_token()
-    item.card_token_hash = token_hash(token)
+    token = issue_card(item)
     item.end_sessions()
+    withdraw_codes(item, current_user, "at reset")
+    throttle.forgive("pupil", str(item.id))  # a lock-out from wrong pictures ends with the new pictures
     record("pupil reset", target=f"pupil:{item.id}")
     db.session.commit()
     return render_template("teacher/cards.html", school_class=item.school_class,
@@ -235,6 +245,7 @@ def remove_pupil(pupil_id: int):
     item.active = False
     item.card_token_hash = None
     item.end_sessions()
+    withdraw_codes(item, current_user, "on leaving")
     record("pupil removed", target=f"pupil:{item.id}")
     db.session.commit()
     flash(f"{item.display_name} has been removed from the class and can no longer sign in.", "info")
@@ -249,15 +260,56 @@ def parent_code(pupil_id: int):
         abort(400)
     code = new_code(item, current_user)
     db.session.commit()
-    return render_template("teacher/parent_code.html", pupil=item, code=code)
+    return render_template("teacher/parent_code.html", pupil=item, code=code,
+                           register_url=external_url("parents.register"))
+
+
+@bp.post("/pupils/<int:pupil_id>/parents/<int:link_id>/remove")
+def unlink_parent(pupil_id: int, link_id: int):
+    """Remove a parent's or carer's link to this pupil: they stop seeing the child's learning at once."""
+    item = pupil_or_404(pupil_id)
+    if not linking.unlink(item, link_id, current_user):
+        abort(404)  # no such link for this pupil
+    db.session.commit()
+    flash("That adult is no longer linked and can no longer see this pupil's learning.", "info")
+    return redirect(url_for("teacher.pupil", pupil_id=item.id))
+
+
+@bp.post("/pupils/<int:pupil_id>/parent-codes/withdraw")
+def withdraw_parent_codes(pupil_id: int):
+    """Withdraw every unused parent link code for this pupil."""
+    item = pupil_or_404(pupil_id)
+    count = withdraw_codes(item, current_user)
+    db.session.commit()
+    flash(f"{count} unused code{'s' if count != 1 else ''} withdrawn: they no longer work.", "info")
+    return redirect(url_for("teacher.pupil", pupil_id=item.id))
+
+
+@bp.post("/classes/<int:class_id>/pictures-unlock")
+def unlock_pictures(class_id: int):
+    """Let the class use picture sign-in again after it was paused for too many wrong pictures."""
+    school_class = class_or_404(class_id)
+    throttle.forgive("class", str(school_class.id))
+    record("class picture sign-in unlocked", target=f"class:{school_class.id}")
+    db.session.commit()
+    flash("Your class can sign in with their pictures again.", "info")
+    return redirect(url_for("teacher.class_view", class_id=school_class.id))
 
 
 # Login cards ----------------------------------------------------------------------------------------------
 
 
+def issue_card(pupil: User) -> str:
+    """A new login card token for the pupil (the old card stops working); it expires after a term."""
+    token = new_card_token()
+    pupil.card_token_hash = token_hash(token)
+    pupil.card_expires_at = utcnow() + timedelta(days=current_app.config["CARD_LIFETIME_DAYS"])
+    return token
+
+
 def card_for(pupil: User, token: str) -> dict:
     """What one printed card shows: name, class code, pictures, and a QR code of the card link."""
-    link = url_for("auth.card_login", token=token, _external=True)
+    link = external_url("auth.card_login", token=token)
     return {
         "pupil": pupil,
         "pictures": (pupil.passcode or "").split("-"),
@@ -275,9 +327,8 @@ def cards(class_id: int):
         return render_template("teacher/cards_confirm.html", school_class=school_class, form=form)
     made = []
     for item in progress.class_pupils(school_class.id):
-        token = new_card_token()
-        item.card_token_hash = token_hash(token)
-        made.append(card_for(item, token))
+        made.append(card_for(item, issue_card(item)))
+        item.end_sessions()  # sessions opened with the old cards end with them
     record("login cards printed", target=f"class:{school_class.id}", detail=str(len(made)))
     db.session.commit()
     return render_template("teacher/cards.html", school_class=school_class, cards=made, pictures=PICTURES)
