@@ -47,7 +47,10 @@ def demo_command(as_json: bool, if_empty: bool):
     """Seed the demo school (idempotent) and print its sign-ins."""
     from . import demo
 
-    created = demo.seed(if_empty=if_empty)
+    try:
+        created = demo.seed(if_empty=if_empty)
+    except demo.DemoConflict as conflict:
+        raise click.ClickException(str(conflict)) from None
     logins = demo.logins()
     if as_json:
         click.echo(json.dumps(logins, indent=2))

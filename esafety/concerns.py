@@ -23,6 +23,12 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def key_or_new(key: str | None) -> str:
+    """The form's submission key if the server made it (long and random); otherwise a fresh one, so a missing
+    or made-up key can never merge this report into another."""
+    return key if isinstance(key, str) and 16 <= len(key) <= 64 else new_submission_key()
+
+
 def find_submitted(submission_key: str, pupil: User, source: str) -> Concern | None:
     """The concern this form already created for this pupil, if it was sent before."""
     return db.session.scalar(sa.select(Concern).where(

@@ -79,12 +79,27 @@ def describe(data: dict) -> str:
     return "\n".join(lines)
 
 
+class DemoConflict(RuntimeError):
+    """The database holds something the demo school would clash with; the message says what."""
+
+
+def _demo_present() -> bool:
+    """True when the demo school is already there, found by its staff sign-ins (an admin may rename it)."""
+    emails = [email for _, email, _ in STAFF.values()]
+    return db.session.scalar(sa.select(User.id).where(User.email.in_(emails)).limit(1)) is not None
+
+
 def seed(if_empty: bool = False) -> bool:
     """Create the demo school unless it exists (or, with if_empty, unless anyone exists). True if created."""
-    if db.session.scalar(sa.select(School.id).where(School.name == SCHOOL_NAME)):
+    if _demo_present():
         return False
     if if_empty and db.session.scalar(sa.select(User.id).limit(1)):
         return False
+    codes = [code for _, _, code in CLASSES]
+    taken = db.session.scalars(sa.select(SchoolClass.join_code).where(SchoolClass.join_code.in_(codes))).all()
+    if taken:
+        raise DemoConflict(f"Cannot add the demo school: class code {', '.join(sorted(taken))} is already used by "
+                           "a class in this database. Use an empty database for the demo (a new DATABASE_URL).")
     rng = random.Random(7)  # nosec B311: demo progress, not a secret
     school = School(
         name=SCHOOL_NAME,

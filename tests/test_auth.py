@@ -1,5 +1,7 @@
 """Signing in and out, for every role, and what stops guessing and replayed cookies."""
 
+import re
+
 import pyotp
 import pytest
 
@@ -199,8 +201,10 @@ def test_first_time_dsl_sets_up_authenticator_and_gets_recovery_codes(client, sc
     sign_in(client, school.dsl, second_factor=False)
     page = client.get("/second-factor").get_data(as_text=True)
     assert "<svg" in page and "Set up your authenticator app" in page
+    secret = re.search(r'<code[^>]*>([A-Z2-7 ]{32,})</code>', page).group(1).replace(" ", "")  # typed in by hand
+    assert client.get("/second-factor").get_data(as_text=True).count(secret[:8]) >= 1  # the same after a reload
     with client.session_transaction() as session:
-        secret = session["totp_pending"]
+        assert secret not in str(dict(session))  # never in the (readable) session cookie
     response = client.post("/second-factor", data={"code": pyotp.TOTP(secret).now()})
     body = response.get_data(as_text=True)
     assert "Keep these recovery codes safe" in body

@@ -5,7 +5,6 @@ school-wide shut-out from one address, and Redis shared by app servers (security
 import logging
 import socket
 
-import pytest
 import sqlalchemy as sa
 
 from esafety.extensions import db

@@ -106,7 +106,7 @@ def delete_pupil(pupil_id: int):
     if form.validate_on_submit():
         name = pupil.display_name
         try:
-            erasure = privacy.erase_pupil(pupil, by=current_user)
+            privacy.erase_pupil(pupil, by=current_user)
             db.session.commit()
         except SQLAlchemyError:
             db.session.rollback()

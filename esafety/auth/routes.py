@@ -2,7 +2,6 @@
 
 from urllib.parse import urlsplit
 
-import pyotp
 import sqlalchemy as sa
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
@@ -236,9 +235,7 @@ def second_factor():
         return redirect(url_for(home_endpoint(current_user)))
     form = CodeForm()
     enrolling = current_user.totp_secret is None
-    if enrolling and "totp_pending" not in session:
-        session["totp_pending"] = pyotp.random_base32()
-    secret = current_user.totp_secret or session["totp_pending"]
+    secret = current_user.totp_secret or mfa.pending_secret(current_user)
     if form.validate_on_submit():
         tries = reserve(Bucket("second-factor", str(current_user.id), _limit("SECOND_FACTOR_LIMIT")))
         if not tries.allowed:
@@ -260,7 +257,6 @@ def _second_factor_passed(secret: str, enrolling: bool):
     recovery_codes = None
     if enrolling:
         current_user.totp_secret = secret
-        session.pop("totp_pending", None)
         recovery_codes = mfa.new_recovery_codes(current_user)
     session["mfa"] = current_user.session_version
     devices.remember(current_user.id)

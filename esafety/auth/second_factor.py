@@ -1,11 +1,15 @@
 """Authenticator-app (TOTP) codes and one-time recovery codes for DSLs and admins."""
 
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
 import pyotp
 import segno
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -30,6 +34,17 @@ def verify(user: User, secret: str, code: str) -> bool:
             recovery.used_at = utcnow()
             return True
     return False
+
+
+def pending_secret(user: User) -> str:
+    """The authenticator secret offered at first set-up, derived on the server for this user and session.
+
+    Nothing about it travels in the (signed but readable) session cookie, it stays the same across reloads
+    of the set-up page, and a new session (a new session version) offers a new one.
+    """
+    digest = hmac.new(current_app.secret_key.encode(), f"totp-enrol:{user.id}:{user.session_version}".encode(),
+                      hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 def _now() -> datetime:

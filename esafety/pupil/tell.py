@@ -39,16 +39,10 @@ class TellForm(FlaskForm):
 
 def _form_page(form: TellForm, message: str | None = None, status: int = 200):
     """The Tell form, which says whose name it is sent in (classroom computers are shared)."""
-    if not usable_key(form.key.data):
-        form.key.data = concerns.new_submission_key()
+    form.key.data = concerns.key_or_new(form.key.data)
     if message:
         flash(message, "error")
     return render_template("pupil/tell.html", form=form), status
-
-
-def usable_key(key: str | None) -> bool:
-    """A submission key the server made (long and random); anything else never matches another report."""
-    return isinstance(key, str) and 16 <= len(key) <= 64
 
 
 def _restore_draft(form: TellForm) -> bool:
@@ -95,8 +89,7 @@ def tell():
         return _form_page(form)
     if not form.validate_on_submit():
         return _form_page(form, status=400)
-    # A missing or made-up key gets a fresh one: it can never merge this report into another.
-    key = form.key.data if usable_key(form.key.data) else concerns.new_submission_key()
+    key = concerns.key_or_new(form.key.data)
     sign_out = bool(current_user.school and current_user.school.sign_out_after_tell)
     _keep_pupil_in_memory()
     try:

@@ -54,8 +54,7 @@ def my_pupil_or_404(pupil_id: int) -> User:
 
 def _form_page(pupil: User, form: StaffConcernForm, status: int = 200, message: str | None = None):
     """The concern form for one pupil, with a fresh submission key."""
-    if not form.key.data:
-        form.key.data = concerns.new_submission_key()
+    form.key.data = concerns.key_or_new(form.key.data)
     if message:
         flash(message, "error")
     return render_template("teacher/concern.html", pupil=pupil, form=form), status
@@ -68,7 +67,7 @@ def log_concern(pupil_id: int):
     form = StaffConcernForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _form_page(pupil, form, 200 if request.method == "GET" else 400)
-    key = form.key.data[:64]
+    key = concerns.key_or_new(form.key.data)
     try:
         concerns.create(pupil=pupil, reporter=current_user, category=form.category.data, words=form.words.data,
                         wants_to_talk=False, submission_key=key, source="staff")

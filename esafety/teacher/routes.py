@@ -136,8 +136,6 @@ def rename_class(class_id: int):
 def archive_class(class_id: int):
     """Archive a class at the end of the year (its pupils can no longer sign in with its code), or restore it."""
     school_class = class_or_404(class_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     school_class.archived_at = None if school_class.archived_at else utcnow()
     if school_class.archived_at:
         for item in progress.class_pupils(school_class.id):
@@ -222,8 +220,6 @@ def pupil(pupil_id: int):
 def reset_pupil(pupil_id: int):
     """Give a pupil new secret pictures and a new login card (the old card stops working)."""
     item = pupil_or_404(pupil_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     item.set_passcode(new_passcode())
     token = issue_card(item)
     item.end_sessions()
@@ -239,8 +235,6 @@ def reset_pupil(pupil_id: int):
 def remove_pupil(pupil_id: int):
     """Take a pupil off the class list and stop them signing in (an admin can delete their data)."""
     item = pupil_or_404(pupil_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     class_id = item.class_id
     item.active = False
     item.card_token_hash = None
@@ -256,8 +250,6 @@ def remove_pupil(pupil_id: int):
 def parent_code(pupil_id: int):
     """Make a one-time code a parent uses to link their account to this pupil."""
     item = pupil_or_404(pupil_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     code = new_code(item, current_user)
     db.session.commit()
     return render_template("teacher/parent_code.html", pupil=item, code=code,
@@ -369,8 +361,6 @@ def work(class_id: int):
 def remove_work(class_id: int, assignment_id: int):
     """Stop setting a piece of work (pupils keep what they did)."""
     school_class = class_or_404(class_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     db.session.execute(sa.delete(Assignment).where(Assignment.id == assignment_id,
                                                    Assignment.class_id == school_class.id))
     db.session.commit()
