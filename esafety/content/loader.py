@@ -82,6 +82,7 @@ class Catalogue:
 
     def as_json(self) -> dict:
         """The catalogue in the shape `flask content check --json` prints."""
+        versions = {s.id: f.version for f in self.frameworks for s in f.statements}
         return {
             "lessons": [
                 {
@@ -112,7 +113,8 @@ class Catalogue:
                 for p in self.platforms
             ],
             "curriculum": [
-                {"id": s.id, "framework": s.framework, "text": s.text, "verbatim": s.verbatim,
+                {"id": s.id, "framework": s.framework, "version": versions[s.id], "strand": s.strand,
+                 "number": s.number, "text": s.text, "verbatim": s.verbatim, "confirmation": s.level,
                  "required": s.required}
                 for s in self.statements.values()
             ],
@@ -349,11 +351,13 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 
-    # Every statement an online-safety programme must cover is taught by at least one pupil lesson.
-    covered = {s for lesson in lessons.values() for s in lesson.curriculum}
+    # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
+    covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
     for statement in statements.values():
         if statement.required and statement.id not in covered and lessons:
-            problems.append(Problem("lessons", "curriculum", f"no pupil lesson covers required statement {statement.id}"))
+            problems.append(Problem(
+                "lessons", "curriculum",
+                f"no pupil lesson or quiz covers required statement {statement.id} ({statement.framework})"))
 
     if problems:
         raise ContentError(problems)
