@@ -55,6 +55,8 @@ EXPECTED = {
     "teacher.home": "LFFFFOOFOO",
     "teacher.create_class": "LFFFFOOFOO",
     "teacher.school_coverage": "LFFFFFFFOF",
+    "teacher.evidence": "LFFFFFFFOF",
+    "teacher.evidence_csv": "LFFFFFFFOF",
     "teacher.class_view": "LFFFFONFON",
     "teacher.rename_class": "LFFFFONFON",
     "teacher.archive_class": "LFFFFONFON",

@@ -79,12 +79,24 @@ class Statement(Frozen):
         """The confirmation level in words a teacher reads."""
         return CONFIRMATION_LABELS[self.level]
 
+    @property
+    def reference(self) -> str:
+        """How a teacher names the statement: its label, its strand with its number or age band, or its id."""
+        if self.label:
+            return self.label
+        if self.strand and self.number:
+            return f"{self.strand} {self.number}"
+        if self.strand:
+            return f"{self.strand}, ages {self.age_band}" if self.age_band else self.strand
+        return self.id
+
 
 class Framework(Frozen):
     """A versioned curriculum framework, the dates it applies between, and its statements."""
 
     framework: Slug
     name: Text
+    short_name: str = ""  # e.g. RSHE: how choices and headings name it briefly
     version: Text
     status: Text
     source: Text
@@ -113,6 +125,17 @@ class Framework(Frozen):
     def title(self) -> str:
         """The name and version a teacher reads."""
         return f"{self.name} ({self.version})"
+
+    @property
+    def short(self) -> str:
+        """The short name and version, e.g. RSHE 2025."""
+        return f"{self.short_name or self.name} {self.version}"
+
+    def choice_label(self, day: date) -> str:
+        """The framework as a choice in a list, saying when it stopped applying."""
+        if self.superseded_on and self.superseded_on <= day:
+            return f"{self.short}: {self.name} (superseded {self.superseded_on:%-d %B %Y})"
+        return f"{self.short}: {self.name}"
 
     def in_force(self, day: date) -> bool:
         """True when the framework applies on day."""
