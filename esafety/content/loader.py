@@ -61,6 +61,11 @@ class Catalogue:
     smart_rules: SmartRules
     readability: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def frameworks_by_key(self) -> dict[str, Framework]:
+        """Each framework version by its key, e.g. rshe-2025."""
+        return {f.key: f for f in self.frameworks}
+
     def lessons_for(self, key_stage: str) -> list[Lesson]:
         """The pupil lessons of one key stage, SMART lessons first, in SMART order."""
         order = "SMART"
