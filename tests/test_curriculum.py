@@ -193,3 +193,39 @@ def test_evidence_page_uses_a_fixed_number_of_queries(admin, school, queries):
             assert admin.get("/teacher/evidence?year=5&framework=rshe-2025").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+CORRECTED_ECACW = {  # the seven statements whose words differed from the 2020 text, as seen on Roman Way / BBC pages
+    "ecacw-rel-7-11-2": "including what information and content they are trusted with.",
+    "ecacw-rep-7-11-2": "I can describe ways that information about anyone online",
+    "ecacw-info-7-11-1": "I can demonstrate how to use key phrases in search engines to gather accurate information online.",
+    "ecacw-info-7-11-3": "I can explain what is meant by fake news e.g. why some people will create stories",
+    "ecacw-health-7-11-1": "I can give some examples of both positive and negative activities",
+    "ecacw-privacy-7-11-1": "I can explain that if they are not sure or feel pressured then they should tell a trusted adult.",
+    "ecacw-copyright-4-7-3": "under a suitable title or name so that",
+}
+
+
+def test_efcw_is_corrected_confirmed_where_seen_and_has_a_core_per_strand_and_band(app):
+    """The seven corrected EfCW statements read as published; unconfirmed ones say so; every taught strand and band has a required statement."""
+    content = catalogue()
+    efcw = content.frameworks_by_key["ecacw-2020"]
+    for statement_id, words in CORRECTED_ECACW.items():
+        statement = content.statements[statement_id]
+        assert words in statement.text and statement.source.startswith("https://"), statement_id
+    assert content.statements["ecacw-info-7-11-3"].level == "partial"
+    assert content.statements["ecacw-self-7-11-1"].level == "unconfirmed"
+    assert sum(s.level.startswith("secondary") for s in efcw.statements) >= 40
+    cells = {(s.strand, s.age_band) for s in efcw.statements}
+    required = {(s.strand, s.age_band) for s in efcw.statements if s.required}
+    assert cells - required == {("Copyright and ownership", "4-7"), ("Copyright and ownership", "7-11")}
+
+
+def test_unconfirmed_wording_is_marked_on_the_coverage_page(client, school, sign_in):
+    """An EfCW statement whose wording is recalled is shown with 'not yet confirmed'; a confirmed one with its level."""
+    sign_in(client, school.teacher)
+    page = client.get(f"/teacher/classes/{school.ks2.id}/coverage?framework=ecacw-2020").get_data(as_text=True)
+    row = page.split("I can explain how my online identity can be different to my offline identity.")[1][:200]
+    assert "Wording not yet confirmed against the official document" in row
+    row = page.split("I can explain how to block abusive users.")[1][:200]
+    assert "Wording as in one copy of the official text" in row
