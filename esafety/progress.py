@@ -241,12 +241,14 @@ def class_misconceptions(pupil_ids: list[int], quizzes: list) -> list[tuple]:
 
 @dataclass(frozen=True)
 class StatementCoverage:
-    """How much of a group of pupils has completed an activity covering one statement."""
+    """How much of a group of pupils has completed an activity covering one statement, and when."""
 
     statement: object
     covered: int
     pupils: int
     activities: tuple[str, ...]
+    first: datetime | None = None  # when the first of these pupils was covered
+    last: datetime | None = None  # when the most recent pupil became covered
 
     @property
     def percent(self) -> int:
@@ -254,36 +256,50 @@ class StatementCoverage:
         return round(100 * self.covered / self.pupils) if self.pupils else 0
 
 
-def pupils_by_activity(pupil_ids: list[int]) -> dict[str, set[int]]:
-    """Which of these pupils completed each lesson and submitted each quiz (two queries).
+def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
+    """For each lesson and quiz, which of these pupils completed it and when they first did (two queries).
 
+    A lesson counts once completed and a quiz once an attempt is submitted, whatever content version the pupil
+    saw: coverage follows the activity's current mapping, so re-mapping re-derives past completions.
     Read through the session's connection rather than the ORM: a whole school is thousands of rows, and
     plain rows cost about 30% less (5.8 ms against 8.2 ms for the benchmark school's 3,800 lesson rows).
     """
-    done: dict[str, set[int]] = defaultdict(set)
+    done: dict[str, dict[int, datetime]] = defaultdict(dict)
     if not pupil_ids:
         return done
     connection = db.session.connection()
-    for lesson_id, pupil_id in connection.execute(
-        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id)
+    rows = list(connection.execute(
+        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, sa.func.min(LessonProgress.completed_at))
         .where(LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at.is_not(None))
-    ):
-        done[lesson_id].add(pupil_id)
-    for quiz_id, pupil_id in connection.execute(
-        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id).distinct()
+        .group_by(LessonProgress.lesson_id, LessonProgress.pupil_id)
+    ))
+    rows += connection.execute(
+        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, sa.func.min(QuizAttempt.submitted_at))
         .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.submitted_at.is_not(None))
-    ):
-        done[quiz_id].add(pupil_id)
+        .group_by(QuizAttempt.quiz_id, QuizAttempt.pupil_id)
+    )
+    for activity_id, pupil_id, when in rows:
+        done[activity_id][pupil_id] = when
     return done
 
 
-def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None) -> list[tuple]:
-    """Every framework's statements with the share of these pupils who completed an activity covering them.
+def frameworks_in_force(catalogue: Catalogue, day: date | None = None) -> list:
+    """The frameworks that apply on day (today by default): what coverage pages show unless asked otherwise."""
+    day = day or utcnow().date()
+    return [f for f in catalogue.frameworks if f.in_force(day)]
 
-    Derived from recorded completions only: nothing here is typed in by a teacher. For a class, only the
-    statements and activities of its key stage are shown (a Year 5 class is not measured against KS1).
-    A statement's pupils are the union of its activities' pupils, so the work grows with the rows read,
-    not with statements times pupils.
+
+def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
+             frameworks: list | None = None) -> list[tuple]:
+    """Each framework's statements with the share of these pupils who completed an activity covering them.
+
+    The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
+    any content version) that the activity's current content maps to the statement. Derived from recorded
+    completions only: nothing here is typed in by a teacher, and nothing is stored, so a re-mapped activity
+    counts its past completions for its new statements. For a class, only the statements and activities of
+    its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
+    force today. A statement's pupils are the union of its activities' pupils, so the work grows with the
+    rows read, not with statements times pupils.
     """
     done = pupils_by_activity(pupil_ids)
     by_statement: dict[str, list[str]] = defaultdict(list)
@@ -293,15 +309,21 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
         for statement_id in activity.curriculum:
             by_statement[statement_id].append(activity.id)
     report = []
-    for framework in catalogue.frameworks:
+    for framework in frameworks_in_force(catalogue) if frameworks is None else frameworks:
         rows = []
         for statement in framework.statements:
             if key_stage and statement.key_stage not in (None, key_stage):
                 continue
             activities = set(by_statement.get(statement.id, ()))
-            covered = len(set().union(*(done.get(activity_id, ()) for activity_id in activities)))
-            rows.append(StatementCoverage(catalogue.statements[statement.id], covered, len(pupil_ids),
-                                          tuple(sorted(activities))))
+            first_covered: dict[int, datetime] = {}
+            for activity_id in activities:
+                for pupil_id, when in done.get(activity_id, {}).items():
+                    if pupil_id not in first_covered or when < first_covered[pupil_id]:
+                        first_covered[pupil_id] = when
+            dates = first_covered.values()
+            rows.append(StatementCoverage(
+                catalogue.statements[statement.id], len(first_covered), len(pupil_ids), tuple(sorted(activities)),
+                first=min(dates, default=None), last=max(dates, default=None)))
         report.append((framework, rows))
     return report
 

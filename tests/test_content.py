@@ -43,8 +43,8 @@ def test_reading_level_is_within_each_key_stage_ceiling(content):
 
 
 def test_required_statements_are_all_covered(content):
-    """Every computing and RSHE online-safety statement is taught by at least one lesson."""
-    covered = {s for lesson in content.lessons.values() for s in lesson.curriculum}
+    """Every required statement of every framework is taught by at least one lesson or quiz."""
+    covered = {s for activity in (*content.lessons.values(), *content.quizzes.values()) for s in activity.curriculum}
     required = {s.id for s in content.statements.values() if s.required}
     assert required and required <= covered
 

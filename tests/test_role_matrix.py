@@ -51,6 +51,8 @@ EXPECTED = {
     "teacher.home": "LFFFFOOFOOMMMLFL",
     "teacher.create_class": "LFFFFOOFOOMMMLFL",
     "teacher.school_coverage": "LFFFFFFFOFMMMLFL",
+    "teacher.evidence": "LFFFFFFFOFMMMLFL",
+    "teacher.evidence_csv": "LFFFFFFFOFMMMLFL",
     "teacher.class_view": "LFFFFONFONMMMLFL",
     "teacher.rename_class": "LFFFFONFONMMMLFL",
     "teacher.archive_class": "LFFFFONFONMMMLFL",

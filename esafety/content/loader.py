@@ -61,6 +61,11 @@ class Catalogue:
     smart_rules: SmartRules
     readability: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def frameworks_by_key(self) -> dict[str, Framework]:
+        """Each framework version by its key, e.g. rshe-2025."""
+        return {f.key: f for f in self.frameworks}
+
     def lessons_for(self, key_stage: str) -> list[Lesson]:
         """The pupil lessons of one key stage, SMART lessons first, in SMART order."""
         order = "SMART"
@@ -82,6 +87,7 @@ class Catalogue:
 
     def as_json(self) -> dict:
         """The catalogue in the shape `flask content check --json` prints."""
+        versions = {s.id: f.version for f in self.frameworks for s in f.statements}
         return {
             "lessons": [
                 {
@@ -112,7 +118,8 @@ class Catalogue:
                 for p in self.platforms
             ],
             "curriculum": [
-                {"id": s.id, "framework": s.framework, "text": s.text, "verbatim": s.verbatim,
+                {"id": s.id, "framework": s.framework, "version": versions[s.id], "strand": s.strand,
+                 "number": s.number, "text": s.text, "verbatim": s.verbatim, "confirmation": s.level,
                  "required": s.required}
                 for s in self.statements.values()
             ],
@@ -349,11 +356,13 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 
-    # Every statement an online-safety programme must cover is taught by at least one pupil lesson.
-    covered = {s for lesson in lessons.values() for s in lesson.curriculum}
+    # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
+    covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
     for statement in statements.values():
         if statement.required and statement.id not in covered and lessons:
-            problems.append(Problem("lessons", "curriculum", f"no pupil lesson covers required statement {statement.id}"))
+            problems.append(Problem(
+                "lessons", "curriculum",
+                f"no pupil lesson or quiz covers required statement {statement.id} ({statement.framework})"))
 
     if problems:
         raise ContentError(problems)

@@ -4,7 +4,7 @@ from ..content import catalogue
 from ..csvexport import download
 from .. import progress
 from . import bp
-from .routes import class_or_404, grid_for, pupil_or_404
+from .routes import chosen_frameworks, class_or_404, grid_for, pupil_or_404
 
 
 @bp.get("/classes/<int:class_id>/progress.csv")
@@ -19,18 +19,20 @@ def progress_csv(class_id: int):
 
 @bp.get("/classes/<int:class_id>/coverage.csv")
 def coverage_csv(class_id: int):
-    """Curriculum coverage as CSV: framework, statement, pupils covered, share."""
+    """Curriculum coverage as CSV, for the same frameworks as the page: statement, wording level, share."""
     school_class = class_or_404(class_id)
+    _, frameworks = chosen_frameworks()
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks)
     rows = (
-        [f"{framework.name} ({framework.version})", row.statement.id, row.statement.text,
-         "yes" if row.statement.verbatim else "wording unconfirmed", row.covered, row.pupils, f"{row.percent}%"]
+        [framework.title, row.statement.id, row.statement.text,
+         "yes" if row.statement.verbatim else "wording unconfirmed", row.statement.level_label, row.covered,
+         row.pupils, f"{row.percent}%"]
         for framework, statements in report for row in statements
     )
     return download(f"{school_class.name} coverage.csv",
-                    ["Framework", "Statement id", "Statement", "Official wording", "Pupils covered", "Pupils",
-                     "Share"], rows)
+                    ["Framework", "Statement id", "Statement", "Official wording", "Confirmation", "Pupils covered",
+                     "Pupils", "Share"], rows)
 
 
 @bp.get("/pupils/<int:pupil_id>/record.csv")

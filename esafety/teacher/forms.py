@@ -62,3 +62,34 @@ class FilterForm(FlaskForm):
                        validators=[Optional()])
     set_only = SelectField("Work", choices=[("", "Everything"), ("1", "Set work only")], validators=[Optional()])
 
+
+
+class FrameworkForm(FlaskForm):
+    """Which curriculum frameworks a coverage page shows (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    framework = SelectField("Framework", validators=[Optional()])
+
+    def __init__(self, frameworks, today, *args, **kwargs):
+        """Choices: the frameworks in force today (the default), or any one framework version."""
+        super().__init__(*args, **kwargs)
+        current = ", ".join(f.short for f in frameworks if f.in_force(today))
+        self.framework.choices = [("", f"In force today ({current})")] + [
+            (f.key, f.choice_label(today)) for f in frameworks]
+
+
+class EvidenceForm(FlaskForm):
+    """The year group and framework of the evidence page (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Year group", choices=[(str(y), f"Year {y}") for y in range(1, 7)])
+    framework = SelectField("Framework")
+
+    def __init__(self, frameworks, today, *args, **kwargs):
+        """Every framework version can be chosen."""
+        super().__init__(*args, **kwargs)
+        self.framework.choices = [(f.key, f.choice_label(today)) for f in frameworks]

@@ -20,7 +20,7 @@ from ..models import Assignment, SchoolClass, User, class_teacher, utcnow
 from ..passcodes import PICTURES, new_card_token, new_passcode, token_hash
 from ..roster import parse_roster
 from . import bp
-from .forms import AssignForm, ClassForm, CoTeacherForm, FilterForm, PupilForm, PupilsForm
+from .forms import AssignForm, ClassForm, CoTeacherForm, FilterForm, FrameworkForm, PupilForm, PupilsForm
 
 
 def my_classes(include_archived: bool = False) -> list[SchoolClass]:
@@ -414,27 +414,41 @@ def misconceptions(class_id: int):
                            lessons=catalogue().lessons)
 
 
+def chosen_frameworks() -> tuple[FrameworkForm, list]:
+    """The frameworks a coverage page shows: those in force today, unless the teacher picked one version."""
+    content = catalogue()
+    form = FrameworkForm(content.frameworks, utcnow().date(), request.args)
+    if request.args.get("framework") and not form.validate():
+        flash("That framework is not one we know, so this page shows the frameworks in force today.", "error")
+        form.framework.data = ""
+    if form.framework.data:
+        return form, [f for f in content.frameworks if f.key == form.framework.data]
+    return form, progress.frameworks_in_force(content)
+
+
 @bp.get("/classes/<int:class_id>/coverage")
 def class_coverage(class_id: int):
-    """Every curriculum statement with the share of the class that completed an activity covering it."""
+    """Every statement of the chosen frameworks with the share of the class that completed an activity covering it."""
     school_class = class_or_404(class_id)
+    form, frameworks = chosen_frameworks()
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks)
     return render_template("teacher/coverage.html", scope=school_class.name, school_class=school_class,
-                           report=report, pupils=len(pupils), generated=utcnow(), titles=_titles())
+                           report=report, pupils=len(pupils), generated=utcnow(), titles=_titles(), form=form)
 
 
 @bp.get("/coverage")
 def school_coverage():
-    """Whole-school coverage, for admins and subject leads."""
+    """Whole-school coverage of the chosen frameworks, for admins and subject leads."""
     if not current_user.is_admin:
         abort(403)  # whole-school figures are for admins and subject leads
+    form, frameworks = chosen_frameworks()
     pupils = list(db.session.scalars(sa.select(User.id).join(SchoolClass, SchoolClass.id == User.class_id).where(
         User.school_id == current_user.school_id, User.kind == "pupil", User.active,
         SchoolClass.archived_at.is_(None))))
-    report = progress.coverage(pupils, catalogue())
+    report = progress.coverage(pupils, catalogue(), frameworks=frameworks)
     return render_template("teacher/coverage.html", scope="the whole school", school_class=None, report=report,
-                           pupils=len(pupils), generated=utcnow(), titles=_titles())
+                           pupils=len(pupils), generated=utcnow(), titles=_titles(), form=form)
 
 
 def _titles() -> dict[str, str]:
@@ -442,4 +456,4 @@ def _titles() -> dict[str, str]:
     return {**{k: v.title for k, v in content.lessons.items()}, **{k: v.title for k, v in content.quizzes.items()}}
 
 
-from . import exports  # noqa: E402,F401  (CSV routes register on bp)
+from . import evidence, exports  # noqa: E402,F401  (CSV and evidence routes register on bp)
