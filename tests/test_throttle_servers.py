@@ -78,3 +78,20 @@ def test_two_servers_sharing_redis_hold_the_total_limit(app, database_url, tmp_p
     assert counts[401] == LIMIT and counts[429] == GUESSES - LIMIT, counts
     assert locked == 429  # the account is locked for new browsers on every server
     print(f"\ntwo servers on Redis: {GUESSES} simultaneous guesses, {counts[401]} checked (limit {LIMIT})")
+
+
+def test_production_gunicorn_refuses_per_worker_throttles(tmp_path):
+    """The README's production command with several workers and memory:// throttles stops and says why."""
+    import secrets
+    import subprocess
+    import sys
+
+    from .servers import ROOT
+
+    env = {**os.environ, "ESAFETY_ENV": "production", "ESAFETY_SECRET_KEY": secrets.token_hex(32),
+           "ESAFETY_RATELIMIT_STORAGE_URI": "memory://", "ESAFETY_WORKERS": "4",
+           "ESAFETY_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "ESAFETY_BIND": "127.0.0.1:0"}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                             "esafety:create_app()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "would let each worker count sign-in failures on its own" in result.stdout + result.stderr
