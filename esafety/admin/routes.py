@@ -7,6 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..access import school_pupil_or_404
 from .. import privacy
 from ..audit import record
 from ..extensions import db
@@ -45,12 +46,6 @@ def settings():
     return render_template("admin/settings.html", form=form), 400 if form.errors else 200
 
 
-def pupil_or_404(pupil_id: int) -> User:
-    """A pupil of the admin's own school; 404 for anything else, so ids reveal nothing."""
-    pupil = db.session.get(User, pupil_id)
-    if pupil is None or pupil.kind != "pupil" or pupil.school_id != current_user.school_id:
-        abort(404)
-    return pupil
 
 
 @bp.get("/pupils")
@@ -78,7 +73,7 @@ def pupils():
 @bp.get("/pupils/<int:pupil_id>")
 def pupil_record(pupil_id: int):
     """Everything held about one pupil, as a page (the export is audited)."""
-    pupil = pupil_or_404(pupil_id)
+    pupil = school_pupil_or_404(pupil_id)
     data = privacy.pupil_record(pupil)
     record("pupil data exported", target=f"pupil:{pupil.id}", detail="page")
     db.session.commit()
@@ -89,7 +84,7 @@ def pupil_record(pupil_id: int):
 @bp.get("/pupils/<int:pupil_id>/export.json")
 def pupil_export(pupil_id: int):
     """Everything held about one pupil, as a JSON download (audited)."""
-    pupil = pupil_or_404(pupil_id)
+    pupil = school_pupil_or_404(pupil_id)
     data = privacy.pupil_record(pupil)
     filename = privacy.export_filename(pupil)
     record("pupil data exported", target=f"pupil:{pupil.id}", detail="json")
@@ -101,7 +96,7 @@ def pupil_export(pupil_id: int):
 @bp.route("/pupils/<int:pupil_id>/delete", methods=["GET", "POST"])
 def delete_pupil(pupil_id: int):
     """Confirm, then delete a pupil and their data; safeguarding records are kept and the page says so."""
-    pupil = pupil_or_404(pupil_id)
+    pupil = school_pupil_or_404(pupil_id)
     form = DeletePupilForm()
     if form.validate_on_submit():
         name = pupil.display_name

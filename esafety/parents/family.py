@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from ..access import my_child_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
 from ..content import catalogue
@@ -17,13 +18,6 @@ from . import bp, family_bp
 from .forms import DeleteAccountForm, LinkForm, RegisterForm
 
 
-def child_or_404(pupil_id: int) -> User:
-    """One of the parent's own linked children (404 for any other child)."""
-    link = db.session.scalar(sa.select(ParentLink).where(ParentLink.parent_id == current_user.id,
-                                                         ParentLink.pupil_id == pupil_id))
-    if link is None:
-        abort(404)
-    return link.pupil
 
 
 REGISTERED = ("If that email address is new to us, your account is ready: sign in with it and your password. "
@@ -92,7 +86,7 @@ def link():
 @family_bp.get("/children/<int:pupil_id>")
 def child(pupil_id: int):
     """What this child has learned: lessons and quizzes done, what they were about, talk-at-home prompts."""
-    pupil = child_or_404(pupil_id)
+    pupil = my_child_or_404(pupil_id)
     content = catalogue()
     key_stage = pupil.school_class.key_stage if pupil.school_class else "KS2"
     progress = lesson_progress(pupil.id)
@@ -109,7 +103,7 @@ def child(pupil_id: int):
 @family_bp.post("/children/<int:pupil_id>/unlink")
 def unlink(pupil_id: int):
     """Stop following a child."""
-    child_or_404(pupil_id)
+    my_child_or_404(pupil_id)
     db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == current_user.id,
                                                    ParentLink.pupil_id == pupil_id))
     record("parent unlinked child", target=f"pupil:{pupil_id}")

@@ -1,8 +1,9 @@
 """The quiz player: questions one at a time, scenarios one decision at a time, marked on the server."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..access import my_attempt_or_404, my_quiz_or_404
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
@@ -11,30 +12,17 @@ from ..learning import (
     answer_question, answers_of, choose, fit_to_content, open_attempt, path_of, quiz_summaries, submit,
 )
 from ..marking import AnswerError, mark_question, walk_scenario
-from ..models import QuizAttempt
 from . import bp
 
 
-def quiz_or_404(quiz_id: str):
-    """A quiz of the pupil's own key stage."""
-    quiz = catalogue().quizzes.get(quiz_id)
-    if quiz is None or quiz.key_stage != current_user.school_class.key_stage:
-        abort(404)
-    return quiz
 
 
-def attempt_or_404(quiz, attempt_id: int) -> QuizAttempt:
-    """One of the pupil's own attempts at this quiz (404 for anyone else's)."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.pupil_id != current_user.id or attempt.quiz_id != quiz.id:
-        abort(404)
-    return attempt
 
 
 @bp.get("/quizzes/<quiz_id>")
 def quiz(quiz_id: str):
     """The quiz's front page: what it is about, past results, and start or carry on."""
-    quiz = quiz_or_404(quiz_id)
+    quiz = my_quiz_or_404(quiz_id)
     summary = quiz_summaries(current_user.id).get(quiz.id)
     return render_template("pupil/quiz_start.html", quiz=quiz, summary=summary, form=EmptyForm(),
                            smart_name=SMART_NAMES[quiz.smart], lesson=catalogue().lessons.get(quiz.lesson))
@@ -43,7 +31,7 @@ def quiz(quiz_id: str):
 @bp.post("/quizzes/<quiz_id>/start")
 def quiz_begin(quiz_id: str):
     """Start a new attempt, or carry on the unfinished one."""
-    quiz = quiz_or_404(quiz_id)
+    quiz = my_quiz_or_404(quiz_id)
     attempt = open_attempt(current_user, quiz)
     fit_to_content(attempt, quiz)  # an unfinished go at an older version starts afresh
     db.session.commit()
@@ -66,8 +54,8 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
     An answer that does not fit the page (a tampered or very old form) is refused with a 400 and a message
     on the same page; a second click on an answer already recorded is ignored.
     """
-    quiz = quiz_or_404(quiz_id)
-    attempt = attempt_or_404(quiz, attempt_id)
+    quiz = my_quiz_or_404(quiz_id)
+    attempt = my_attempt_or_404(quiz, attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
     if attempt.content_version != quiz.version:
@@ -156,8 +144,8 @@ def _review(quiz, attempt) -> list[tuple]:
 @bp.get("/quizzes/<quiz_id>/attempts/<int:attempt_id>/result")
 def quiz_result(quiz_id: str, attempt_id: int):
     """The result of a finished attempt: score, best score, what each answer showed, and what to do next."""
-    quiz = quiz_or_404(quiz_id)
-    attempt = attempt_or_404(quiz, attempt_id)
+    quiz = my_quiz_or_404(quiz_id)
+    attempt = my_attempt_or_404(quiz, attempt_id)
     if attempt.submitted_at is None:
         flash("Finish the quiz first.", "info")
         return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id))

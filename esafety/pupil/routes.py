@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..access import my_lesson_or_404
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
@@ -16,12 +17,6 @@ from ..models import Assignment
 from . import bp
 
 
-def lesson_or_404(lesson_id: str):
-    """A lesson of the pupil's own key stage (404 for any other, so ids reveal nothing)."""
-    lesson = catalogue().lessons.get(lesson_id)
-    if lesson is None or lesson.key_stage != current_user.school_class.key_stage:
-        abort(404)
-    return lesson
 
 
 def lesson_state(lesson, row) -> tuple[str, str]:
@@ -76,7 +71,7 @@ def home():
 @bp.get("/lessons/<lesson_id>")
 def lesson(lesson_id: str):
     """Open a lesson where the pupil left off (a finished lesson opens at the start, to look back at)."""
-    lesson = lesson_or_404(lesson_id)
+    lesson = my_lesson_or_404(lesson_id)
     row = progress_in(current_user.id, lesson.id)
     number = 1 if row is None or row.completed_at else furthest_step(lesson, row) + 1
     return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
@@ -88,7 +83,7 @@ def lesson_step(lesson_id: str, number: int):
 
     Steps come one at a time: a step beyond the furthest one reached sends the pupil back to that one.
     """
-    lesson = lesson_or_404(lesson_id)
+    lesson = my_lesson_or_404(lesson_id)
     if not 1 <= number <= len(lesson.steps):
         abort(404)  # no such step
     index = number - 1
@@ -129,7 +124,7 @@ def lesson_step(lesson_id: str, number: int):
 @bp.get("/lessons/<lesson_id>/done")
 def lesson_done(lesson_id: str):
     """A short celebration and a suggestion of what to do next (no streaks, no points)."""
-    lesson = lesson_or_404(lesson_id)
+    lesson = my_lesson_or_404(lesson_id)
     progress = lesson_progress(current_user.id)
     row = progress.get(lesson.id)
     if row is None or row.completed_at is None:

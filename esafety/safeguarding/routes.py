@@ -1,8 +1,9 @@
 """Inbox, one concern with its history and audit trail, and the entries the DSL adds."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..access import dsl_concern_or_404
 from .. import concerns
 from ..audit import record
 from ..extensions import db
@@ -11,12 +12,6 @@ from . import bp
 from .forms import ActionForm, NoteForm, StatusForm
 
 
-def concern_or_404(concern_id: int) -> Concern:
-    """A concern of the DSL's own school (404 for any other, so ids reveal nothing)."""
-    concern = db.session.get(Concern, concern_id)
-    if concern is None or concern.school_id != current_user.school_id:
-        abort(404)
-    return concern
 
 
 @bp.get("/")
@@ -56,13 +51,13 @@ def _detail(concern: Concern, note=None, action=None, status=None, code=200):
 @bp.get("/<int:concern_id>")
 def concern(concern_id: int):
     """One concern: the child's words, everything added since, and who has looked at it."""
-    return _detail(concern_or_404(concern_id))
+    return _detail(dsl_concern_or_404(concern_id))
 
 
 @bp.post("/<int:concern_id>/notes")
 def add_note(concern_id: int):
     """Append a note (or a correction of an earlier entry: the earlier one stays as it was)."""
-    item = concern_or_404(concern_id)
+    item = dsl_concern_or_404(concern_id)
     form = NoteForm()
     form.corrects.choices = entry_choices(item)
     if not form.validate_on_submit():
@@ -77,7 +72,7 @@ def add_note(concern_id: int):
 @bp.post("/<int:concern_id>/actions")
 def add_action(concern_id: int):
     """Append an action taken, with its reason."""
-    item = concern_or_404(concern_id)
+    item = dsl_concern_or_404(concern_id)
     form = ActionForm()
     if not form.validate_on_submit():
         return _detail(item, action=form, code=400)
@@ -90,7 +85,7 @@ def add_action(concern_id: int):
 @bp.post("/<int:concern_id>/status")
 def change_status(concern_id: int):
     """Acknowledge or close the concern, with the decision and reason (closing records the outcome)."""
-    item = concern_or_404(concern_id)
+    item = dsl_concern_or_404(concern_id)
     form = StatusForm()
     if not form.validate_on_submit():
         return _detail(item, status=form, code=400)

@@ -7,4 +7,5 @@ from ..permissions import guard, is_teacher
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 guard(bp, is_teacher)
 
-from . import concerns, routes  # noqa: E402,F401  (concerns: staff log a concern for the DSL)
+# Views by what a teacher does: classes and pupils, work and progress, exports and evidence, concerns.
+from . import concerns, evidence, exports, routes, work  # noqa: E402,F401

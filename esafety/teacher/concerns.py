@@ -4,7 +4,7 @@ The teacher sees only that it was sent: the inbox and every concern stay with th
 """
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Concern, User
 from ..permissions import is_teacher
 from . import bp
-from .routes import my_classes
+from ..access import my_classes, my_pupil_or_404
 
 # The same kinds of worry a pupil can tell, in words for adults.
 STAFF_CATEGORIES = [
@@ -42,14 +42,6 @@ class StaffConcernForm(FlaskForm):
     key = HiddenField()
 
 
-def my_pupil_or_404(pupil_id: int) -> User:
-    """A pupil in one of this teacher's classes (archived ones too); 404 for anyone else, so ids reveal nothing."""
-    class_ids = [c.id for c in my_classes(include_archived=True)]
-    pupil = db.session.scalar(sa.select(User).where(User.id == pupil_id, User.kind == "pupil",
-                                                    User.class_id.in_(class_ids)))
-    if pupil is None:
-        abort(404)
-    return pupil
 
 
 def _form_page(pupil: User, form: StaffConcernForm, status: int = 200, message: str | None = None):

@@ -4,13 +4,14 @@ from ..content import catalogue
 from ..csvexport import download
 from .. import progress
 from . import bp
-from .routes import chosen_frameworks, class_or_404, grid_for, pupil_or_404
+from ..access import my_class_or_404, my_pupil_or_404
+from .activities import chosen_frameworks, grid_for
 
 
 @bp.get("/classes/<int:class_id>/progress.csv")
 def progress_csv(class_id: int):
     """The progress grid as CSV, with the same filters and the same words as the page."""
-    school_class = class_or_404(class_id)
+    school_class = my_class_or_404(class_id)
     _, grid = grid_for(school_class)
     header = ["Pupil"] + [a.title for a in grid.activities]
     rows = ([p.display_name] + [grid.cell(p.id, a.id).text for a in grid.activities] for p in grid.pupils)
@@ -20,7 +21,7 @@ def progress_csv(class_id: int):
 @bp.get("/classes/<int:class_id>/coverage.csv")
 def coverage_csv(class_id: int):
     """Curriculum coverage as CSV, for the same frameworks as the page: statement, wording level, share."""
-    school_class = class_or_404(class_id)
+    school_class = my_class_or_404(class_id)
     _, frameworks = chosen_frameworks()
     pupils = progress.class_pupils(school_class.id)
     report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks)
@@ -38,7 +39,7 @@ def coverage_csv(class_id: int):
 @bp.get("/pupils/<int:pupil_id>/record.csv")
 def pupil_csv(pupil_id: int):
     """A pupil's record as CSV: each lesson and each answer with dates and understanding."""
-    pupil = pupil_or_404(pupil_id)
+    pupil = my_pupil_or_404(pupil_id)
     record = progress.pupil_record(pupil, catalogue())
     rows = []
     for row, lesson in record["lessons"]:

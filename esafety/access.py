@@ -1,0 +1,94 @@
+"""Every per-object access rule, in one place, each named for what it checks.
+
+The blueprint guards (`permissions.py`) decide who may use an area at all; these decide which objects a
+signed-in person may touch inside it. Each answers 404 for anything else, so a guessed id reveals nothing
+(not even that the object exists). Every blueprint imports its rules from here; none writes its own.
+"""
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from .content import catalogue
+from .extensions import db
+from .models import Concern, ParentLink, QuizAttempt, SchoolClass, User, class_teacher
+
+
+def my_classes(include_archived: bool = False) -> list[SchoolClass]:
+    """The classes this teacher teaches (an admin: every class of their school)."""
+    query = sa.select(SchoolClass).where(SchoolClass.school_id == current_user.school_id)
+    if not current_user.is_admin:
+        query = query.join(class_teacher, class_teacher.c.class_id == SchoolClass.id).where(
+            class_teacher.c.user_id == current_user.id)
+    if not include_archived:
+        query = query.where(SchoolClass.archived_at.is_(None))
+    return list(db.session.scalars(query.order_by(SchoolClass.archived_at.is_not(None), SchoolClass.year_group,
+                                                  SchoolClass.name)))
+
+
+def my_class_or_404(class_id: int) -> SchoolClass:
+    """This class is one of mine (a teacher's own, or any class of an admin's school; archived ones too)."""
+    school_class = db.session.get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != current_user.school_id:
+        abort(404)
+    if not current_user.is_admin and current_user.id not in {t.id for t in school_class.teachers}:
+        abort(404)
+    return school_class
+
+
+def my_pupil_or_404(pupil_id: int) -> User:
+    """This pupil is in one of my classes (see my_class_or_404)."""
+    pupil = db.session.get(User, pupil_id)
+    if pupil is None or pupil.kind != "pupil" or pupil.class_id is None:
+        abort(404)
+    my_class_or_404(pupil.class_id)
+    return pupil
+
+
+def school_pupil_or_404(pupil_id: int) -> User:
+    """This pupil is at my school (an admin's data-rights pages: pupils who left a class included)."""
+    pupil = db.session.get(User, pupil_id)
+    if pupil is None or pupil.kind != "pupil" or pupil.school_id != current_user.school_id:
+        abort(404)
+    return pupil
+
+
+def my_child_or_404(pupil_id: int) -> User:
+    """This child is linked to me (a parent or carer)."""
+    link = db.session.scalar(sa.select(ParentLink).where(ParentLink.parent_id == current_user.id,
+                                                         ParentLink.pupil_id == pupil_id))
+    if link is None:
+        abort(404)
+    return link.pupil
+
+
+def dsl_concern_or_404(concern_id: int) -> Concern:
+    """This concern is in my school and I am its DSL (the blueprint guard admits only DSLs)."""
+    concern = db.session.get(Concern, concern_id)
+    if concern is None or concern.school_id != current_user.school_id or not current_user.is_dsl:
+        abort(404)
+    return concern
+
+
+def my_lesson_or_404(lesson_id: str):
+    """This lesson is for my key stage (a pupil)."""
+    lesson = catalogue().lessons.get(lesson_id)
+    if lesson is None or lesson.key_stage != current_user.school_class.key_stage:
+        abort(404)
+    return lesson
+
+
+def my_quiz_or_404(quiz_id: str):
+    """This quiz is for my key stage (a pupil)."""
+    quiz = catalogue().quizzes.get(quiz_id)
+    if quiz is None or quiz.key_stage != current_user.school_class.key_stage:
+        abort(404)
+    return quiz
+
+
+def my_attempt_or_404(quiz, attempt_id: int) -> QuizAttempt:
+    """This attempt at this quiz is mine (a pupil)."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.pupil_id != current_user.id or attempt.quiz_id != quiz.id:
+        abort(404)
+    return attempt
