@@ -173,7 +173,7 @@ class Platform(Frozen):
 
     id: Slug
     name: Text
-    category: Literal["social", "messaging", "video", "game", "gaming-network", "music"]
+    category: Literal["social", "messaging", "video", "game", "gaming-network", "music", "ai"]
     min_age: int | None = Field(default=None, ge=0, le=21)
     min_age_note: str | None = None
     pegi: Literal[3, 7, 12, 16, 18, "Parental Guidance"] | None = None
