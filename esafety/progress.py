@@ -277,7 +277,8 @@ def pupils_by_activity(pupil_ids: list[int]) -> dict[str, set[int]]:
     return done
 
 
-def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None) -> list[tuple]:
+def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
+             year_group: int | None = None) -> list[tuple]:
     """Every framework's statements with the share of these pupils who completed an activity covering them.
 
     Derived from recorded completions only: nothing here is typed in by a teacher. For a class, only the
@@ -288,7 +289,7 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
     done = pupils_by_activity(pupil_ids)
     by_statement: dict[str, list[str]] = defaultdict(list)
     for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
-        if key_stage and activity.key_stage != key_stage:
+        if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
             continue
         for statement_id in activity.curriculum:
             by_statement[statement_id].append(activity.id)

@@ -13,12 +13,13 @@ from ..learning import (
 from ..marking import AnswerError, mark_question, walk_scenario
 from ..models import QuizAttempt
 from . import bp
+from .routes import for_this_pupil
 
 
 def quiz_or_404(quiz_id: str):
-    """A quiz of the pupil's own key stage."""
+    """A quiz of the pupil's own key stage and year group."""
     quiz = catalogue().quizzes.get(quiz_id)
-    if quiz is None or quiz.key_stage != current_user.school_class.key_stage:
+    if quiz is None or not for_this_pupil(quiz):
         abort(404)
     return quiz
 

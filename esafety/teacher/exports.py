@@ -22,7 +22,7 @@ def coverage_csv(class_id: int):
     """Curriculum coverage as CSV: framework, statement, pupils covered, share."""
     school_class = class_or_404(class_id)
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, school_class.year_group)
     rows = (
         [f"{framework.name} ({framework.version})", row.statement.id, row.statement.text,
          "yes" if row.statement.verbatim else "wording unconfirmed", row.covered, row.pupils, f"{row.percent}%"]

@@ -50,10 +50,11 @@ def pupil_or_404(pupil_id: int) -> User:
     return pupil
 
 
-def activities_for(key_stage: str) -> list:
-    """The lessons and quizzes of a key stage, in the order pupils see them."""
+def activities_for(school_class: SchoolClass) -> list:
+    """The lessons and quizzes for a class's key stage and year group, in the order its pupils see them."""
     content = catalogue()
-    return content.lessons_for(key_stage) + content.quizzes_for(key_stage)
+    key_stage, year_group = school_class.key_stage, school_class.year_group
+    return content.lessons_for(key_stage, year_group) + content.quizzes_for(key_stage, year_group)
 
 
 def is_lesson(activity) -> bool:
@@ -290,7 +291,7 @@ def cards(class_id: int):
 def work(class_id: int):
     """Set lessons and quizzes for the class, with an optional due date, and see who has done them."""
     school_class = class_or_404(class_id)
-    activities = activities_for(school_class.key_stage)
+    activities = activities_for(school_class)
     form = AssignForm()
     form.activity.choices = [(f"{activity_kind(a)}:{a.id}", f"{'Lesson' if is_lesson(a) else 'Quiz'}: {a.title}")
                              for a in activities]
@@ -333,7 +334,7 @@ def remove_work(class_id: int, assignment_id: int):
 def filtered_activities(school_class: SchoolClass, filters: FilterForm, assigned: set[str]) -> list:
     """The activities the grid shows, after the teacher's filters."""
     chosen = []
-    for activity in activities_for(school_class.key_stage):
+    for activity in activities_for(school_class):
         if filters.smart.data and activity.smart != filters.smart.data:
             continue
         if filters.kind.data and activity_kind(activity) != filters.kind.data:
@@ -368,7 +369,8 @@ def misconceptions(class_id: int):
     """Which answers the class chose, wrong ones first, with the misconception and the lesson that helps."""
     school_class = class_or_404(class_id)
     pupils = progress.class_pupils(school_class.id)
-    report = progress.class_misconceptions([p.id for p in pupils], catalogue().quizzes_for(school_class.key_stage))
+    quizzes = catalogue().quizzes_for(school_class.key_stage, school_class.year_group)
+    report = progress.class_misconceptions([p.id for p in pupils], quizzes)
     return render_template("teacher/misconceptions.html", school_class=school_class, report=report,
                            lessons=catalogue().lessons)
 
@@ -378,7 +380,7 @@ def class_coverage(class_id: int):
     """Every curriculum statement with the share of the class that completed an activity covering it."""
     school_class = class_or_404(class_id)
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, school_class.year_group)
     return render_template("teacher/coverage.html", scope=school_class.name, school_class=school_class,
                            report=report, pupils=len(pupils), generated=utcnow(), titles=_titles())
 
