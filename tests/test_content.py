@@ -175,3 +175,30 @@ def test_age_guide_facts_from_the_review_are_right(content):
     assert "18" in platforms["tiktok"].min_age_note and "16" not in platforms["tiktok"].min_age_note
     assert platforms["fortnite"].min_age is None and "cabined" in platforms["fortnite"].min_age_note
     assert {"chatgpt", "gemini", "character-ai", "snapchat-my-ai"} <= set(platforms)
+
+
+def test_quizzes_and_scenarios_read_within_their_key_stage_ceiling(content):
+    """The reading level of every quiz and scenario is measured, and each is at or below its ceiling."""
+    for quiz in content.quizzes.values():
+        assert quiz.id in content.readability, quiz.id
+        assert content.readability[quiz.id] <= CEILINGS[quiz.key_stage], quiz.id
+
+
+def test_a_scenario_written_above_its_reading_level_is_refused(tmp_path):
+    """A KS1 scenario full of long sentences and long words fails the check, naming the file and its nodes."""
+    import shutil
+
+    for folder in ("lessons", "quizzes", "curriculum", "static/img"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    path = tmp_path / "quizzes" / "scenarios" / "ks1-scenario-prize-popup.yaml"
+    hard = ("Unexpectedly, an extraordinarily complicated notification materialises, announcing that "
+            "Alexander's application has accumulated considerable promotional entitlements requiring "
+            "immediate authentication through an unfamiliar international verification organisation.")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    text:", text.index("  start:"))
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f"    text: {hard} {hard}" + text[end:], encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load(tmp_path)
+    problems = [p for p in caught.value.problems if p.path == "quizzes/scenarios/ks1-scenario-prize-popup.yaml"]
+    assert problems and problems[0].field == "nodes" and "reading level" in problems[0].reason

@@ -106,6 +106,7 @@ class Catalogue:
                     "smart": quiz.smart, "version": quiz.version, "pass_mark": quiz.pass_mark,
                     "questions": len(quiz.questions) if quiz.kind != "scenario" else quiz.max_decisions,
                     "curriculum": list(quiz.curriculum),
+                    "reading_grade": round(self.readability.get(quiz.id, 0.0), 2),
                 }
                 for quiz in self.quizzes.values()
             ],
@@ -336,6 +337,14 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         quiz = _parse(model, data, rel, problems)
         if not quiz:
             continue
+        if check_reading_level:
+            grades[quiz.id] = level = readability.grade(readability.quiz_text(data))
+            ceiling = readability.CEILINGS[quiz.key_stage]
+            if level > ceiling:
+                problems.append(Problem(
+                    rel, "nodes" if quiz.kind == "scenario" else "questions",
+                    f"reading level grade {level:.1f} is above the {quiz.key_stage} ceiling of {ceiling}: "
+                    "use shorter sentences and words"))
         if quiz.id != path.stem:
             problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
         if quiz.id in quizzes or quiz.id in lessons:
