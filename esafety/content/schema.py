@@ -50,6 +50,19 @@ class Frozen(BaseModel):
 # Curriculum -----------------------------------------------------------------------------------------------
 
 
+# How firmly a statement's wording is confirmed: primary = seen in the publisher's own document;
+# secondary-x2 = two independent third-party copies that reproduce the official text agree; secondary = one
+# such copy; partial = the copy seen was cut off; unconfirmed = recalled wording, not found in any copy.
+Confirmation = Literal["primary", "secondary-x2", "secondary", "partial", "unconfirmed"]
+CONFIRMATION_LABELS = {
+    "primary": "Wording checked against the official document",
+    "secondary-x2": "Wording as in two independent copies of the official text",
+    "secondary": "Wording as in one copy of the official text",
+    "partial": "Wording partly confirmed: the copy seen was cut off",
+    "unconfirmed": "Wording not yet confirmed against the official document",
+}
+
+
 class Statement(Frozen):
     """One curriculum statement a lesson or quiz can cover."""
 
@@ -59,21 +72,96 @@ class Statement(Frozen):
     required: bool = False
     key_stage: KeyStage | None = None
     label: str | None = None
+    block: str | None = None
     strand: str | None = None
+    number: int | None = Field(default=None, ge=1)
     age_band: str | None = None
+    confirmation: Confirmation | None = None
+    confirmation_note: str | None = None
+    source: str | None = None
     framework: str = ""
+
+    @model_validator(mode="after")
+    def consistent_confirmation(self):
+        """Word-for-word statements are not marked unconfirmed, and unconfirmed ones are not called verbatim."""
+        if self.confirmation == "unconfirmed" and self.verbatim:
+            raise ValueError("a statement marked verbatim cannot have confirmation unconfirmed")
+        if self.confirmation in ("primary", "secondary-x2", "secondary") and not self.verbatim:
+            raise ValueError(f"confirmation {self.confirmation} means the text is verbatim: set verbatim: true")
+        return self
+
+    @property
+    def level(self) -> str:
+        """The confirmation level, derived from verbatim when the file does not give one."""
+        return self.confirmation or ("secondary" if self.verbatim else "unconfirmed")
+
+    @property
+    def level_label(self) -> str:
+        """The confirmation level in words a teacher reads."""
+        return CONFIRMATION_LABELS[self.level]
+
+    @property
+    def reference(self) -> str:
+        """How a teacher names the statement: its label, its strand with its number or age band, or its id."""
+        if self.label:
+            return self.label
+        if self.strand and self.number:
+            return f"{self.strand} {self.number}"
+        if self.strand:
+            return f"{self.strand}, ages {self.age_band}" if self.age_band else self.strand
+        return self.id
 
 
 class Framework(Frozen):
-    """A versioned curriculum framework and its statements."""
+    """A versioned curriculum framework, the dates it applies between, and its statements."""
 
     framework: Slug
     name: Text
+    short_name: str = ""  # e.g. RSHE: how choices and headings name it briefly
     version: Text
     status: Text
     source: Text
+    in_force_from: date | None = None
+    superseded_on: date | None = None  # the first day it no longer applies
+    checked: date | None = None
     note: str = ""
+    headings_confirmation: Confirmation | None = None
+    headings_note: str = ""
+    headings_alternative: dict[str, str] = {}
     statements: tuple[Statement, ...]
+
+    @model_validator(mode="after")
+    def dates_in_order(self):
+        """A framework is superseded after it comes into force."""
+        if self.in_force_from and self.superseded_on and self.superseded_on <= self.in_force_from:
+            raise ValueError("superseded_on must be after in_force_from")
+        return self
+
+    @property
+    def key(self) -> str:
+        """framework-version, e.g. rshe-2025: how pages and links name one framework version."""
+        return f"{self.framework}-{self.version}"
+
+    @property
+    def title(self) -> str:
+        """The name and version a teacher reads."""
+        return f"{self.name} ({self.version})"
+
+    @property
+    def short(self) -> str:
+        """The short name and version, e.g. RSHE 2025."""
+        return f"{self.short_name or self.name} {self.version}"
+
+    def choice_label(self, day: date) -> str:
+        """The framework as a choice in a list, saying when it stopped applying."""
+        if self.superseded_on and self.superseded_on <= day:
+            return f"{self.short}: {self.name} (superseded {self.superseded_on:%-d %B %Y})"
+        return f"{self.short}: {self.name}"
+
+    def in_force(self, day: date) -> bool:
+        """True when the framework applies on day."""
+        started = self.in_force_from is None or self.in_force_from <= day
+        return started and (self.superseded_on is None or day < self.superseded_on)
 
 
 class SmartRule(Frozen):
