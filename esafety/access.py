@@ -70,18 +70,24 @@ def dsl_concern_or_404(concern_id: int) -> Concern:
     return concern
 
 
+def for_this_pupil(activity) -> bool:
+    """This lesson or quiz is for the signed-in pupil's key stage and year group."""
+    school_class = current_user.school_class
+    return activity.key_stage == school_class.key_stage and activity.for_year(school_class.year_group)
+
+
 def my_lesson_or_404(lesson_id: str):
-    """This lesson is for my key stage (a pupil)."""
+    """This lesson is for me (a pupil: my key stage and year group)."""
     lesson = catalogue().lessons.get(lesson_id)
-    if lesson is None or lesson.key_stage != current_user.school_class.key_stage:
+    if lesson is None or not for_this_pupil(lesson):
         abort(404)
     return lesson
 
 
 def my_quiz_or_404(quiz_id: str):
-    """This quiz is for my key stage (a pupil)."""
+    """This quiz is for me (a pupil: my key stage and year group)."""
     quiz = catalogue().quizzes.get(quiz_id)
-    if quiz is None or quiz.key_stage != current_user.school_class.key_stage:
+    if quiz is None or not for_this_pupil(quiz):
         abort(404)
     return quiz
 

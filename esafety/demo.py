@@ -151,8 +151,8 @@ def seed(if_empty: bool = False) -> bool:
 def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) -> None:
     """A half-term of varied progress: keen pupils, steady ones, and a few who have barely started."""
     content = catalogue()
-    lessons = content.lessons_for(school_class.key_stage)
-    quizzes = content.quizzes_for(school_class.key_stage)
+    lessons = content.lessons_for(school_class.key_stage, school_class.year_group)
+    quizzes = content.quizzes_for(school_class.key_stage, school_class.year_group)
     now = utcnow()
     for activity in lessons[:2]:
         db.session.add(Assignment(class_id=school_class.id, activity_kind="lesson", activity_id=activity.id,

@@ -290,7 +290,7 @@ def frameworks_in_force(catalogue: Catalogue, day: date | None = None) -> list:
 
 
 def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
-             frameworks: list | None = None) -> list[tuple]:
+             frameworks: list | None = None, year_group: int | None = None) -> list[tuple]:
     """Each framework's statements with the share of these pupils who completed an activity covering them.
 
     The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
@@ -304,7 +304,7 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
     done = pupils_by_activity(pupil_ids)
     by_statement: dict[str, list[str]] = defaultdict(list)
     for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
-        if key_stage and activity.key_stage != key_stage:
+        if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
             continue
         for statement_id in activity.curriculum:
             by_statement[statement_id].append(activity.id)

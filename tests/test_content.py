@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from pydantic import ValidationError
+
 from esafety.content.loader import ContentError, load, render_markdown
 from esafety.content.readability import CEILINGS
+from esafety.content.schema import Lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "fixtures" / "bad_content"
@@ -121,3 +124,81 @@ def test_markdown_is_sanitised():
     assert "<a" not in render_markdown("[x](https://example.org)", "pupil")
     html = render_markdown("[ok](https://nspcc.org.uk) [bad](javascript:alert(1))", "parent")
     assert 'href="https://nspcc.org.uk"' in html and "javascript:" not in html
+
+
+def test_image_requests_lesson_is_limited_to_years_5_and_6(content):
+    """The lesson on requests for pictures of your body is for Years 5-6 only, and the catalogue filters by year."""
+    lesson = content.lessons["ks2-topic-body-pictures"]
+    assert lesson.years == (5, 6)
+    assert lesson in content.lessons_for("KS2", 5) and lesson in content.lessons_for("KS2", 6)
+    assert lesson not in content.lessons_for("KS2", 3) and lesson not in content.lessons_for("KS2", 4)
+    assert lesson in content.lessons_for("KS2")  # no year given: the whole key stage, as teachers' reports use
+    assert content.lessons["ks2-topic-ready-for-phone"] not in content.lessons_for("KS2", 5)
+
+
+@pytest.mark.parametrize("years, reason", [
+    ([2, 3], "KS2 is Years 3 to 6"),
+    ([6, 5], "in order with no gaps"),
+    ([3, 5], "in order with no gaps"),
+])
+def test_a_year_range_outside_the_key_stage_or_with_gaps_is_refused(years, reason):
+    """Years must be years of the lesson's own key stage, in order, with no gaps."""
+    data = load(ROOT).lessons["ks2-topic-body-pictures"].model_dump(exclude={"steps"})
+    data["steps"] = [step.model_dump(exclude={"html"}) for step in load(ROOT).lessons["ks2-topic-body-pictures"].steps]
+    data["years"] = years
+    with pytest.raises(ValidationError) as caught:
+        Lesson.model_validate(data)
+    assert reason in str(caught.value)
+
+
+def test_the_catalogue_teaches_ai_at_both_key_stages_and_meets_the_lesson_target(content):
+    """At least 34 pupil lessons, 19 scenarios, and AI taught in KS1 and in KS2."""
+    assert len(content.lessons) >= 34
+    assert sum(q.kind == "scenario" for q in content.quizzes.values()) >= 19
+    ai = {lesson.key_stage for lesson in content.lessons.values() if lesson.topic == "artificial-intelligence"}
+    assert ai == {"KS1", "KS2"}
+
+
+def test_only_primary_sources_are_marked_confirmed(content):
+    """A platform row is confirmed only when its source is the platform's own site or pegi.info."""
+    own = {"instagram": "help.instagram.com", "twitch": "safety.twitch.tv", "spotify": "support.spotify.com",
+           "fortnite": "www.epicgames.com", "gemini": "support.google.com"}
+    confirmed = {p.id: p.source for p in content.platforms if p.confirmed}
+    assert set(confirmed) == set(own)
+    for platform_id, source in confirmed.items():
+        assert source.split("/")[2] == own[platform_id] or "pegi.info" in source, platform_id
+
+
+def test_age_guide_facts_from_the_review_are_right(content):
+    """TikTok LIVE is 18, Fortnite has no minimum age (cabined accounts), and the AI services are listed."""
+    platforms = {p.id: p for p in content.platforms}
+    assert "18" in platforms["tiktok"].min_age_note and "16" not in platforms["tiktok"].min_age_note
+    assert platforms["fortnite"].min_age is None and "cabined" in platforms["fortnite"].min_age_note
+    assert {"chatgpt", "gemini", "character-ai", "snapchat-my-ai"} <= set(platforms)
+
+
+def test_quizzes_and_scenarios_read_within_their_key_stage_ceiling(content):
+    """The reading level of every quiz and scenario is measured, and each is at or below its ceiling."""
+    for quiz in content.quizzes.values():
+        assert quiz.id in content.readability, quiz.id
+        assert content.readability[quiz.id] <= CEILINGS[quiz.key_stage], quiz.id
+
+
+def test_a_scenario_written_above_its_reading_level_is_refused(tmp_path):
+    """A KS1 scenario full of long sentences and long words fails the check, naming the file and its nodes."""
+    import shutil
+
+    for folder in ("lessons", "quizzes", "curriculum", "static/img"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    path = tmp_path / "quizzes" / "scenarios" / "ks1-scenario-prize-popup.yaml"
+    hard = ("Unexpectedly, an extraordinarily complicated notification materialises, announcing that "
+            "Alexander's application has accumulated considerable promotional entitlements requiring "
+            "immediate authentication through an unfamiliar international verification organisation.")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    text:", text.index("  start:"))
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f"    text: {hard} {hard}" + text[end:], encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load(tmp_path)
+    problems = [p for p in caught.value.problems if p.path == "quizzes/scenarios/ks1-scenario-prize-popup.yaml"]
+    assert problems and problems[0].field == "nodes" and "reading level" in problems[0].reason

@@ -279,3 +279,26 @@ def test_lesson_forms_need_the_csrf_token(make_app, school):
     assert progress(school.pupil, KS2_LESSON) is None
     assert client.post(step_url(KS2_LESSON, 1), data={"csrf_token": token}).status_code == 302
     assert progress(school.pupil, KS2_LESSON).step == 1
+
+
+def test_a_year_5_pupil_gets_the_years_5_6_lesson_but_not_the_year_6_one(client, school, pupil):
+    """The Years 5-6 lesson is on a Year 5 pupil's home and opens; the Year 6 lesson is neither listed nor opened."""
+    page = client.get("/pupil/").get_data(as_text=True)
+    assert shown(lesson("ks2-topic-body-pictures").title) in page
+    assert shown(lesson("ks2-topic-ready-for-phone").title) not in page
+    assert client.get(step_url("ks2-topic-body-pictures", 1)).status_code == 200
+    assert client.get(step_url("ks2-topic-ready-for-phone", 1)).status_code == 404
+
+
+def test_a_year_3_pupil_cannot_see_or_open_the_years_5_6_lesson(client, school, sign_in):
+    """A Year 3 pupil's home leaves the lesson out, and its address gives 404, even if a teacher set it."""
+    year3 = factories.make_class(school.school, "Year 3 Elm", 3, teachers=[school.teacher], code="ELMTR3")
+    young = factories.make_pupil(year3, "Gus", "M")
+    db.session.add(Assignment(class_id=year3.id, activity_kind="lesson", activity_id="ks2-topic-body-pictures",
+                              set_by_id=school.teacher.id))
+    db.session.commit()
+    sign_in(client, young)
+    page = client.get("/pupil/").get_data(as_text=True)
+    assert shown(lesson("ks2-topic-body-pictures").title) not in page
+    assert shown(lesson("ks2-topic-chatbots").title) in page
+    assert client.get(step_url("ks2-topic-body-pictures", 1)).status_code == 404

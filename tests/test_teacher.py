@@ -222,3 +222,12 @@ def test_teacher_pages_use_a_fixed_number_of_queries(teacher, school, queries, p
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 12
+
+
+def test_set_work_offers_only_what_suits_the_class_year(teacher, school):
+    """A Year 5 class can be set the Years 5-6 lesson but not the Year 6 one; setting it anyway is refused."""
+    page = teacher.get(f"/teacher/classes/{school.ks2.id}/work").get_data(as_text=True)
+    assert "lesson:ks2-topic-body-pictures" in page and "lesson:ks2-topic-ready-for-phone" not in page
+    response = teacher.post(f"/teacher/classes/{school.ks2.id}/work", data={"activity": "lesson:ks2-topic-ready-for-phone"})
+    assert response.status_code in (200, 400)
+    assert db.session.scalar(sa.select(Assignment).where(Assignment.class_id == school.ks2.id)) is None

@@ -66,18 +66,19 @@ class Catalogue:
         """Each framework version by its key, e.g. rshe-2025."""
         return {f.key: f for f in self.frameworks}
 
-    def lessons_for(self, key_stage: str) -> list[Lesson]:
-        """The pupil lessons of one key stage, SMART lessons first, in SMART order."""
+    def lessons_for(self, key_stage: str, year_group: int | None = None) -> list[Lesson]:
+        """The pupil lessons of one key stage (and year group, when given), SMART lessons first, in SMART order."""
         order = "SMART"
         return sorted(
-            (lesson for lesson in self.lessons.values() if lesson.key_stage == key_stage),
+            (lesson for lesson in self.lessons.values()
+             if lesson.key_stage == key_stage and lesson.for_year(year_group)),
             key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title),
         )
 
-    def quizzes_for(self, key_stage: str) -> list:
-        """The quizzes of one key stage: age quizzes first, then scenarios by SMART letter."""
+    def quizzes_for(self, key_stage: str, year_group: int | None = None) -> list:
+        """The quizzes of one key stage (and year group, when given): age quizzes first, then scenarios by SMART letter."""
         return sorted(
-            (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage),
+            (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
             key=lambda quiz: (quiz.kind != "age", "SMART".index(quiz.smart), quiz.title),
         )
 
@@ -92,7 +93,8 @@ class Catalogue:
             "lessons": [
                 {
                     "id": lesson.id, "title": lesson.title, "audience": lesson.audience, "smart": lesson.smart,
-                    "key_stage": lesson.key_stage, "kind": lesson.kind, "topic": lesson.topic,
+                    "key_stage": lesson.key_stage, "years": list(lesson.years), "kind": lesson.kind,
+                    "topic": lesson.topic,
                     "version": lesson.version, "steps": len(lesson.steps), "curriculum": list(lesson.curriculum),
                     "reading_grade": round(self.readability.get(lesson.id, 0.0), 2),
                 }
@@ -106,9 +108,11 @@ class Catalogue:
             "quizzes": [
                 {
                     "id": quiz.id, "title": quiz.title, "kind": quiz.kind, "key_stage": quiz.key_stage,
+                    "years": list(quiz.years),
                     "smart": quiz.smart, "version": quiz.version, "pass_mark": quiz.pass_mark,
                     "questions": len(quiz.questions) if quiz.kind != "scenario" else quiz.max_decisions,
                     "curriculum": list(quiz.curriculum),
+                    "reading_grade": round(self.readability.get(quiz.id, 0.0), 2),
                 }
                 for quiz in self.quizzes.values()
             ],
@@ -340,6 +344,14 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         quiz = _parse(model, data, rel, problems)
         if not quiz:
             continue
+        if check_reading_level:
+            grades[quiz.id] = level = readability.grade(readability.quiz_text(data))
+            ceiling = readability.CEILINGS[quiz.key_stage]
+            if level > ceiling:
+                problems.append(Problem(
+                    rel, "nodes" if quiz.kind == "scenario" else "questions",
+                    f"reading level grade {level:.1f} is above the {quiz.key_stage} ceiling of {ceiling}: "
+                    "use shorter sentences and words"))
         if quiz.id != path.stem:
             problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
         if quiz.id in quizzes or quiz.id in lessons:

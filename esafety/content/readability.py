@@ -41,7 +41,30 @@ def lesson_text(lesson: dict) -> str:
     return "\n".join(p for p in parts if p)
 
 
-if __name__ == "__main__":  # python -m esafety.content.readability lessons/ks1/*.yaml
+def quiz_text(quiz: dict) -> str:
+    """All the words a pupil reads in a question or scenario quiz, from its raw data.
+
+    Generated age questions are left out: they are built from platform names, the same for every quiz.
+    """
+    parts = [quiz.get("title", ""), quiz.get("summary", "")]
+    for question in quiz.get("questions", []) or []:
+        parts.append(question.get("prompt", ""))
+        for answer in (question.get("choices", []) or []) + (question.get("items", []) or []):
+            parts += [answer.get("text", ""), answer.get("feedback", "")]
+        parts += [group.get("label", "") for group in question.get("groups", []) or []]
+    for node in (quiz.get("nodes", {}) or {}).values():
+        parts.append(node.get("text", ""))
+        for choice in node.get("choices", []) or []:
+            parts += [choice.get("text", ""), choice.get("feedback", "")]
+    return "\n".join(p for p in parts if isinstance(p, str) and p)
+
+
+def text_of(data: dict) -> str:
+    """The pupil-facing words of any lesson or quiz file."""
+    return quiz_text(data) if "kind" in data and data.get("kind") in ("age", "questions", "scenario") else lesson_text(data)
+
+
+if __name__ == "__main__":  # python -m esafety.content.readability lessons/ks1/*.yaml quizzes/scenarios/*.yaml
     import sys
 
     import yaml
@@ -49,6 +72,6 @@ if __name__ == "__main__":  # python -m esafety.content.readability lessons/ks1/
     for path in sys.argv[1:]:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
-        level = grade(lesson_text(data))
+        level = grade(text_of(data))
         ceiling = CEILINGS[data["key_stage"]]
         print(f"{'ok  ' if level <= ceiling else 'FAIL'} {level:5.2f} (ceiling {ceiling}) {path}")

@@ -15,9 +15,30 @@ TOPICS = (
     "personal-information", "strangers-meeting", "friend-requests-messages", "reliable-information",
     "telling", "cyberbullying", "photos-consent", "digital-footprint", "passwords-privacy", "gaming-chat",
     "age-restrictions", "screen-time", "new-apps", "pop-ups-scams", "upsetting-content",
+    "artificial-intelligence", "copyright", "livestreaming", "self-image", "spending", "moving-up",
 )
 Topic = Literal[TOPICS]  # type: ignore[valid-type]
 SMART_NAMES = {"S": "Safe", "M": "Meeting", "A": "Accepting", "R": "Reliable", "T": "Tell"}
+YEARS = {"KS1": (1, 2), "KS2": (3, 4, 5, 6)}
+
+
+def check_years(years: tuple[int, ...], key_stage: str) -> None:
+    """A year-group range is one or more years of the key stage, in order, with no gaps or repeats."""
+    if not years:
+        return
+    allowed = YEARS[key_stage]
+    if any(year not in allowed for year in years):
+        raise ValueError(f"years: {key_stage} is Years {allowed[0]} to {allowed[-1]}")
+    if list(years) != list(range(years[0], years[-1] + 1)):
+        raise ValueError("years: list the year groups in order with no gaps, e.g. [5, 6]")
+
+
+class ForYears:
+    """Content that may be limited to some year groups of its key stage (an empty `years` means all of them)."""
+
+    def for_year(self, year_group: int | None) -> bool:
+        """True when a pupil in this year group may see it (None: any year of the key stage)."""
+        return year_group is None or not self.years or year_group in self.years
 
 
 class Frozen(BaseModel):
@@ -204,7 +225,7 @@ class Step(Frozen):
         return self
 
 
-class Lesson(Frozen):
+class Lesson(ForYears, Frozen):
     """A pupil lesson: 4-8 steps teaching a SMART rule or a topic."""
 
     id: Slug
@@ -214,6 +235,7 @@ class Lesson(Frozen):
     smart: Smart
     topic: Topic
     key_stage: KeyStage
+    years: tuple[int, ...] = ()
     title: Text
     summary: Text
     objective: Text
@@ -231,6 +253,7 @@ class Lesson(Frozen):
             raise ValueError("steps: a lesson needs at least one example step (a worked example)")
         if "check" not in types:
             raise ValueError("steps: a lesson needs at least one check step")
+        check_years(self.years, self.key_stage)
         return self
 
     @property
@@ -261,7 +284,7 @@ class Platform(Frozen):
 
     id: Slug
     name: Text
-    category: Literal["social", "messaging", "video", "game", "gaming-network", "music"]
+    category: Literal["social", "messaging", "video", "game", "gaming-network", "music", "ai"]
     min_age: int | None = Field(default=None, ge=0, le=21)
     min_age_note: str | None = None
     pegi: Literal[3, 7, 12, 16, 18, "Parental Guidance"] | None = None
@@ -360,18 +383,25 @@ class Question(Frozen):
         return self
 
 
-class QuizBase(Frozen):
+class QuizBase(ForYears, Frozen):
     """Fields every quiz has."""
 
     id: Slug
     version: int = Field(ge=1)
     key_stage: KeyStage
+    years: tuple[int, ...] = ()
     title: Text
     summary: Text
     smart: Smart
     pass_mark: int = Field(ge=1, le=100)
     lesson: Slug
     curriculum: tuple[Slug, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def years_in_key_stage(self):
+        """A quiz limited to some year groups names years of its own key stage."""
+        check_years(self.years, self.key_stage)
+        return self
 
 
 class Generate(Frozen):

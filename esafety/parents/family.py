@@ -89,6 +89,7 @@ def child(pupil_id: int):
     pupil = my_child_or_404(pupil_id)
     content = catalogue()
     key_stage = pupil.school_class.key_stage if pupil.school_class else "KS2"
+    year_group = pupil.school_class.year_group if pupil.school_class else None
     progress = lesson_progress(pupil.id)
     done = [(content.lessons[p.lesson_id], p) for p in progress.values()
             if p.completed_at and p.lesson_id in content.lessons]
@@ -97,7 +98,7 @@ def child(pupil_id: int):
     quizzes = [(content.quizzes[qid], summary) for qid, summary in results.items()
                if qid in content.quizzes and summary.attempts]
     return render_template("parents/child.html", pupil=pupil, done=done, quizzes=quizzes, key_stage=key_stage,
-                           total=len(content.lessons_for(key_stage)), form=EmptyForm())
+                           total=len(content.lessons_for(key_stage, year_group)), form=EmptyForm())
 
 
 @family_bp.post("/children/<int:pupil_id>/unlink")

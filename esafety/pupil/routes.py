@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import my_lesson_or_404
+from ..access import for_this_pupil, my_lesson_or_404
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
@@ -41,6 +41,7 @@ def quiz_state(summary) -> tuple[str, str]:
 def home():
     """Set work first, then the key stage's lessons by SMART letter, then quizzes."""
     key_stage = current_user.school_class.key_stage
+    year_group = current_user.school_class.year_group
     content = catalogue()
     progress = lesson_progress(current_user.id)
     results = quiz_summaries(current_user.id)
@@ -51,8 +52,8 @@ def home():
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
-        if activity is None or activity.key_stage != key_stage:
-            continue  # retired content, or set for the wrong key stage: the link would only 404
+        if activity is None or not for_this_pupil(activity):
+            continue  # retired content, or set for another key stage or year: the link would only 404
         if assignment.activity_kind == "lesson":
             state = lesson_state(activity, progress.get(activity.id))
         else:
@@ -61,9 +62,9 @@ def home():
     groups = []
     for letter, name in SMART_NAMES.items():
         lessons = [(lesson, lesson_state(lesson, progress.get(lesson.id)))
-                   for lesson in content.lessons_for(key_stage) if lesson.smart == letter]
+                   for lesson in content.lessons_for(key_stage, year_group) if lesson.smart == letter]
         groups.append((letter, name, content.smart_rules.rules[letter], lessons))
-    quizzes = [(quiz, quiz_state(results.get(quiz.id))) for quiz in content.quizzes_for(key_stage)]
+    quizzes = [(quiz, quiz_state(results.get(quiz.id))) for quiz in content.quizzes_for(key_stage, year_group)]
     return render_template("pupil/home.html", set_work=set_work, groups=groups, key_stage=key_stage,
                            quizzes=quizzes)
 
@@ -130,8 +131,9 @@ def lesson_done(lesson_id: str):
     if row is None or row.completed_at is None:
         return redirect(url_for("pupil.lesson", lesson_id=lesson.id))
     content = catalogue()
-    following = [item for item in content.lessons_for(lesson.key_stage)
+    year_group = current_user.school_class.year_group
+    following = [item for item in content.lessons_for(lesson.key_stage, year_group)
                  if item.id != lesson.id and not (progress.get(item.id) and progress[item.id].completed_at)]
-    quiz = next((q for q in content.quizzes_for(lesson.key_stage) if q.lesson == lesson.id), None)
+    quiz = next((q for q in content.quizzes_for(lesson.key_stage, year_group) if q.lesson == lesson.id), None)
     return render_template("pupil/lesson_done.html", lesson=lesson, next_lesson=following[0] if following else None,
                            quiz=quiz, rule=getattr(content.smart_rules.rules[lesson.smart], lesson.key_stage))

@@ -12,10 +12,11 @@ from . import bp
 from .forms import FilterForm, FrameworkForm
 
 
-def activities_for(key_stage: str) -> list:
-    """The lessons and quizzes of a key stage, in the order pupils see them."""
+def activities_for(school_class: SchoolClass) -> list:
+    """The lessons and quizzes for a class's key stage and year group, in the order its pupils see them."""
     content = catalogue()
-    return content.lessons_for(key_stage) + content.quizzes_for(key_stage)
+    key_stage, year_group = school_class.key_stage, school_class.year_group
+    return content.lessons_for(key_stage, year_group) + content.quizzes_for(key_stage, year_group)
 
 
 def is_lesson(activity) -> bool:
@@ -32,7 +33,7 @@ def activity_kind(activity) -> str:
 def filtered_activities(school_class: SchoolClass, filters: FilterForm, assigned: set[str]) -> list:
     """The activities the grid shows, after the teacher's filters."""
     chosen = []
-    for activity in activities_for(school_class.key_stage):
+    for activity in activities_for(school_class):
         if filters.smart.data and activity.smart != filters.smart.data:
             continue
         if filters.kind.data and activity_kind(activity) != filters.kind.data:

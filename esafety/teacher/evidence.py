@@ -50,7 +50,7 @@ def evidence_for_request():
             User.school_id == current_user.school_id, User.kind == "pupil", User.active,
             SchoolClass.archived_at.is_(None), SchoolClass.year_group == year)))
     classes = sorted({name for _, name in pupils})
-    _, rows = progress.coverage([p for p, _ in pupils], content, key_stage_for(year), [framework])[0]
+    _, rows = progress.coverage([p for p, _ in pupils], content, key_stage_for(year), [framework], year_group=year)[0]
     return form, Evidence(year, framework, rows, classes, len(pupils))
 
 

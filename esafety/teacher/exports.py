@@ -24,7 +24,8 @@ def coverage_csv(class_id: int):
     school_class = my_class_or_404(class_id)
     _, frameworks = chosen_frameworks()
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks,
+                               year_group=school_class.year_group)
     rows = (
         [framework.title, row.statement.id, row.statement.text,
          "yes" if row.statement.verbatim else "wording unconfirmed", row.statement.level_label, row.covered,

@@ -22,7 +22,7 @@ from .forms import AssignForm
 def work(class_id: int):
     """Set lessons and quizzes for the class, with an optional due date, and see who has done them."""
     school_class = my_class_or_404(class_id)
-    activities = activities_for(school_class.key_stage)
+    activities = activities_for(school_class)
     form = AssignForm()
     form.activity.choices = [(f"{activity_kind(a)}:{a.id}", f"{'Lesson' if is_lesson(a) else 'Quiz'}: {a.title}")
                              for a in activities]
@@ -75,7 +75,8 @@ def misconceptions(class_id: int):
     """Which answers the class chose, wrong ones first, with the misconception and the lesson that helps."""
     school_class = my_class_or_404(class_id)
     pupils = progress.class_pupils(school_class.id)
-    report = progress.class_misconceptions([p.id for p in pupils], catalogue().quizzes_for(school_class.key_stage))
+    quizzes = catalogue().quizzes_for(school_class.key_stage, school_class.year_group)
+    report = progress.class_misconceptions([p.id for p in pupils], quizzes)
     return render_template("teacher/misconceptions.html", school_class=school_class, report=report,
                            lessons=catalogue().lessons)
 
@@ -86,7 +87,8 @@ def class_coverage(class_id: int):
     school_class = my_class_or_404(class_id)
     form, frameworks = chosen_frameworks()
     pupils = progress.class_pupils(school_class.id)
-    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks)
+    report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks,
+                               year_group=school_class.year_group)
     return render_template("teacher/coverage.html", scope=school_class.name, school_class=school_class,
                            report=report, pupils=len(pupils), generated=utcnow(), titles=activity_titles(), form=form)
 

@@ -57,6 +57,7 @@ def finish_lesson_by_keyboard(page, lesson, wrong_first=False):
 @pytest.mark.parametrize("class_code, who, lesson_id, wrong_first", [
     ("CEDAR3", "ks1_pupil", "ks1-safe", False),
     ("WHEAT7", "pupil", "ks2-tell", True),
+    ("WHEAT7", "pupil", "ks2-topic-body-pictures", True),  # the Years 5-6 lesson, for this Year 5 pupil
 ])
 def test_a_pupil_finishes_a_lesson_with_the_keyboard_alone(page, school, class_code, who, lesson_id, wrong_first):
     """From sign-in to the celebration by Tab, Enter and Space only; the completion is stored once, with its version."""
