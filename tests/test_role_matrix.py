@@ -81,6 +81,12 @@ EXPECTED = {
     "safeguarding.add_note": "LFFFFFFOFF",
     "safeguarding.add_action": "LFFFFFFOFF",
     "safeguarding.change_status": "LFFFFFFOFF",
+    "safeguarding.set_urgency": "LFFFFFFOFF",
+    "safeguarding.chronology": "LFFFFFFOFF",
+    "safeguarding.chronology_csv": "LFFFFFFOFF",
+    "safeguarding.chronology_pdf": "LFFFFFFOFF",
+    "safeguarding.concern_csv": "LFFFFFFOFF",
+    "safeguarding.concern_pdf": "LFFFFFFOFF",
     "admin.home": "LFFFFFFFOF",
     "admin.settings": "LFFFFFFFOF",
     "admin.pupils": "LFFFFFFFOF",
@@ -88,6 +94,11 @@ EXPECTED = {
     "admin.pupil_export": "LFFFFFFFOF",
     "admin.delete_pupil": "LFFFFFFFOF",
     "admin.privacy_register": "LFFFFFFFOF",
+    "admin.staff": "LFFFFFFFOF",
+    "admin.deactivate_staff": "LFFFFFFFOF",
+    "admin.reactivate_staff": "LFFFFFFFOF",
+    "admin.toggle_deputy": "LFFFFFFFOF",
+    "admin.delete_staff": "LFFFFFFFOF",
 }
 SIGN_IN_PATHS = ("/login", "/pupil/login")
 
@@ -119,7 +130,7 @@ def _values(world) -> dict:
     return {"class_id": world.ks2.id, "pupil_id": world.pupil.id, "concern_id": world.concern.id,
             "assignment_id": world.assignment.id, "attempt_id": world.attempt.id, "lesson_id": "ks2-safe",
             "quiz_id": "age-ks2", "number": 1, "token": "matrix-card-token", "page_id": "parent-smart",
-            "filename": "css/site.css"}
+            "filename": "css/site.css", "staff_id": world.teacher.id}
 
 
 def _outcome(response) -> str:

@@ -20,4 +20,4 @@ def audited_reads_write():
 
 guard(bp, is_admin, second_factor=True)
 
-from . import routes  # noqa: E402,F401
+from . import routes, staff  # noqa: E402,F401

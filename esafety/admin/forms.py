@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 def strip(value):
@@ -27,10 +27,15 @@ class SchoolSettingsForm(FlaskForm):
     official_accounts = TextAreaField("The school's official social media accounts", filters=[strip],
                                       validators=[Length(max=LONG)])
     complaints = TextAreaField("How to raise a concern or complaint", filters=[strip], validators=[Length(max=LONG)])
+    headteacher_name = StringField("Headteacher's name", filters=[strip], validators=[Length(max=120)])
+    headteacher_email = StringField(
+        "Headteacher's email address for escalations", filters=[strip],
+        validators=[Optional(), Length(max=254),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like head@school.example.")])
 
 
 SETTINGS_FIELDS = ("name", "dsl_name", "dsl_contact", "filtering", "monitoring", "school_platforms",
-                   "official_accounts", "complaints")
+                   "official_accounts", "complaints", "headteacher_name", "headteacher_email")
 
 
 class PupilSearchForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Tell: a pupil tells the school's safeguarding lead that something online worried them."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 from .. import concerns
 from ..errors import render_error
 from ..extensions import db
-from ..models import CONCERN_CATEGORIES
+from ..models import CONCERN_CATEGORIES, utcnow
+from ..schoolhours import SchoolHours
 from ..permissions import is_pupil
 from . import bp
 
@@ -112,6 +113,8 @@ def tell_sent():
                      None)
     if just_sent is None:
         return redirect(url_for("pupil.tell"))
+    hours = SchoolHours.from_config(current_app.config)
     return render_template("pupil/tell_sent.html", sent=history, just_sent=just_sent,
                            pupil_status=concerns.PUPIL_STATUS,
-                           dsl_name=current_user.school.dsl_name if current_user.school else "")
+                           dsl_name=current_user.school.dsl_name if current_user.school else "",
+                           school_hours=hours.describe(), school_open=hours.is_open(utcnow()))

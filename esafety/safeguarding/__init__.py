@@ -1,8 +1,9 @@
 """The designated safeguarding lead's concerns inbox: the only place Tell reports can be read."""
 
 from flask import Blueprint, g
+from flask_login import current_user
 
-from ..permissions import guard, is_dsl
+from ..permissions import guard, is_dsl, second_factor_done
 
 bp = Blueprint("safeguarding", __name__, url_prefix="/concerns")
 
@@ -18,4 +19,16 @@ def audited_reads_write():
 
 guard(bp, is_dsl, second_factor=True)
 
-from . import routes  # noqa: E402,F401
+
+
+@bp.app_context_processor
+def new_concern_count():
+    """Every page a DSL sees (past the second factor) shows how many concerns are waiting: one query."""
+    if not is_dsl(current_user) or not second_factor_done():
+        return {}
+    from ..concerns import count_new
+
+    return {"new_concerns": count_new(current_user.school_id)}
+
+
+from . import casework, routes  # noqa: E402,F401
