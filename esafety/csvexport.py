@@ -9,7 +9,7 @@ from flask import Response
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-HASH_LABEL = "SHA-256 of the lines above (UTF-8, without the byte-order mark)"
+HASH_LABEL = "SHA-256 of the lines above (UTF-8 without the byte-order mark)"
 
 
 def safe_cell(value) -> str:

@@ -243,7 +243,7 @@ REGISTRY: dict[str, Table] = {
     "alert_outbox": Table(
         "Email alerts to the DSLs that a concern is waiting (and escalations when none acknowledges it), queued "
         "with the concern so none is lost. The email never names the child or says what was reported.",
-        SAFEGUARDING, NOT_PUPIL_DATA + " (it holds only the concern's number)", {
+        SAFEGUARDING, NOT_PUPIL_DATA, {
             "id": ID,
             "school_id": c("The school."),
             "concern_id": c("The concern the alert is about."),
