@@ -34,7 +34,7 @@ from .audit import record
 from .config import ConfigError
 from .database import writing
 from .extensions import db
-from .models import AlertOutbox, Concern, ConcernEntry, School, User, utcnow
+from .models import AlertOutbox, Concern, School, User, utcnow
 from .schoolhours import SchoolHours, describe_minutes
 
 LEASE = timedelta(minutes=5)
@@ -145,8 +145,9 @@ class ConsoleMailer:
 
     def send(self, message: EmailMessage) -> None:
         """Print the email with its headers."""
-        self.echo(f"----- alert email (not sent: no SMTP server configured) -----\n{message}"
-                  "----- end of alert email -----")
+        headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject", "Date"))
+        self.echo(f"----- alert email (not sent: no SMTP server configured) -----\n{headers}\n"
+                  f"{message.get_content()}----- end of alert email -----")
 
     def close(self) -> None:
         """Nothing to close."""

@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -306,17 +307,26 @@ def test_the_tell_confirmation_says_who_reads_it_when_and_where_to_get_help_now(
 
 
 def test_outside_school_hours_the_pupil_is_told_when_it_will_be_read(make_app, school, sign_in):
-    """Configured hours that are never open now (a single past minute): the page says it is not school time."""
-    hours = SchoolHours.parse("08:00-16:00", "Mon-Fri", "Europe/London")
-    now_open = hours.is_open(datetime.utcnow())
-    app = make_app(SCHOOL_DAYS="Sun" if not now_open else "Mon-Fri")
+    """School hours that are closed now (one minute, three hours ahead): the page says it is not school time."""
+    local = datetime.now(ZoneInfo("Europe/London"))
+    hour = (local.hour + 3) % 24
+    app = make_app(SCHOOL_HOURS=f"{hour:02d}:00-{hour:02d}:01", SCHOOL_DAYS="Mon-Sun")
     client = app.test_client()
     sign_in(client, school.pupil)
     page = client.get(send(client).headers["Location"]).get_data(as_text=True)
-    if now_open:
-        assert "It is not school time now" not in page
-    else:
-        assert "It is not school time now" in page and "Sunday, 8am to 4pm" in page
+    assert "It is not school time now" in page and "Monday to Sunday" in page
+
+
+def test_in_school_hours_the_pupil_is_not_told_to_wait(make_app, school, sign_in):
+    """School hours that are open now: no 'not school time' sentence."""
+    local = datetime.now(ZoneInfo("Europe/London"))
+    if (local.hour, local.minute) >= (23, 58):
+        pytest.skip("too close to midnight for an all-day window")
+    app = make_app(SCHOOL_HOURS="00:00-23:59", SCHOOL_DAYS="Mon-Sun")
+    client = app.test_client()
+    sign_in(client, school.pupil)
+    page = client.get(send(client).headers["Location"]).get_data(as_text=True)
+    assert "It is not school time now" not in page and "12am to 11:59pm" in page
 
 
 # School hours, the pure part ----------------------------------------------------------------------------
