@@ -2,6 +2,7 @@
 
 from flask import Blueprint, g
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..permissions import guard, is_dsl, second_factor_done
 
@@ -28,7 +29,10 @@ def new_concern_count():
         return {}
     from ..concerns import count_new
 
-    return {"new_concerns": count_new(current_user.school_id)}
+    try:
+        return {"new_concerns": count_new(current_user.school_id)}
+    except SQLAlchemyError:
+        return {}  # the database is failing: the page (often the error page saying so) still renders
 
 
 from . import casework, routes  # noqa: E402,F401
