@@ -90,7 +90,7 @@ def downgrade():
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('DROP TRIGGER concern_no_update')
         op.execute('DROP TRIGGER concern_entry_no_update')
-        op.execute(OLD_SQLITE_TRIGGERS)
+        op.execute(OLD_SQLITE_CONCERN_TRIGGER)
         op.execute(OLD_SQLITE_ENTRY_TRIGGER)
     else:
         op.execute(OLD_PG_FUNCTION)
