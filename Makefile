@@ -21,10 +21,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# The DSL alert worker runs beside the server and stops with it (Ctrl-C, or the server exiting); it says where
+# its emails go: printed in this terminal unless ESAFETY_SMTP_HOST is set.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@$(FLASK) alerts send --loop & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test-tools:
 	@scripts/ensure-test-tools.sh

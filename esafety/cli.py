@@ -1,4 +1,4 @@
-"""flask commands: content check, demo school, demo authenticator codes."""
+"""flask commands: content check, demo school, demo authenticator codes, backups, DSL alerts."""
 
 import json
 import sys
@@ -7,6 +7,7 @@ import click
 import pyotp
 from flask import Flask, current_app
 
+from .alerts import alerts_group
 from .backup import backup_group
 from .content import ContentError
 from .content.loader import load
@@ -74,3 +75,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_code)
     app.cli.add_command(backup_group)
+    app.cli.add_command(alerts_group)

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.orm import aliased
 
+from . import alerts
 from .audit import record
 from .extensions import db
-from .models import CONCERN_ACTIONS, AuditLog, Concern, ConcernEntry, User
+from .models import CONCERN_ACTIONS, CONCERN_URGENCIES, AuditLog, Concern, ConcernEntry, User
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged", "closed": "Closed"}
 # All a pupil is ever told about a report they sent: never notes, actions or who has read it.
@@ -59,6 +61,7 @@ def create(*, pupil: User, reporter: User, category: str, words: str, wants_to_t
     db.session.add(concern)
     db.session.flush()
     record("concern created", user=reporter, target=f"concern:{concern.id}", detail=source)
+    alerts.queue_new(concern)  # same transaction: a saved concern always has its alert waiting to go
     return concern
 
 
@@ -67,29 +70,53 @@ def status_of(concern: Concern) -> str:
     return next((e.status for e in reversed(concern.entries) if e.status), "new")
 
 
+def urgency_of(concern: Concern) -> str | None:
+    """The latest urgency the DSL set on the concern (None until one is set)."""
+    return next((e.urgency for e in reversed(concern.entries) if e.urgency), None)
+
+
 def add_entry(concern: Concern, author: User, *, kind: str, text: str = "", reason: str = "",
-              action: str | None = None, status: str | None = None, corrects_id: int | None = None) -> ConcernEntry:
-    """Append a note, action, status change or correction, and audit it."""
+              action: str | None = None, status: str | None = None, corrects_id: int | None = None,
+              urgency: str | None = None) -> ConcernEntry:
+    """Append a note, action, status change, urgency or correction, and audit it."""
     entry = ConcernEntry(concern_id=concern.id, author_id=author.id, author_name=author.display_name, kind=kind,
                          text=text.strip(), reason=reason.strip(), action=action, status=status,
-                         corrects_id=corrects_id)
+                         corrects_id=corrects_id, urgency=urgency)
     db.session.add(entry)
     db.session.flush()
     record(f"concern {kind}", user=author, target=f"concern:{concern.id}",
-           detail=(status or action or "")[:40])
+           detail=(status or action or urgency or "")[:40])
     return entry
+
+
+def _latest_subquery(column):
+    """For each concern, the value of `column` on its newest entry that set it."""
+    newest = (
+        sa.select(ConcernEntry.concern_id, sa.func.max(ConcernEntry.id).label("entry_id"))
+        .where(column.is_not(None)).group_by(ConcernEntry.concern_id).subquery()
+    )
+    return (
+        sa.select(newest.c.concern_id, column)
+        .join(ConcernEntry, ConcernEntry.id == newest.c.entry_id).subquery()
+    )
 
 
 def latest_status_subquery():
     """For each concern, the status of its newest status entry (for the inbox's one query)."""
-    newest = (
-        sa.select(ConcernEntry.concern_id, sa.func.max(ConcernEntry.id).label("entry_id"))
-        .where(ConcernEntry.status.is_not(None)).group_by(ConcernEntry.concern_id).subquery()
-    )
-    return (
-        sa.select(newest.c.concern_id, ConcernEntry.status)
-        .join(ConcernEntry, ConcernEntry.id == newest.c.entry_id).subquery()
-    )
+    return _latest_subquery(ConcernEntry.status)
+
+
+def latest_urgency_subquery():
+    """For each concern that has one, the urgency the DSL set last."""
+    return _latest_subquery(ConcernEntry.urgency)
+
+
+def count_new(school_id: int) -> int:
+    """How many of the school's concerns no DSL has acknowledged or closed yet (shown on every staff page)."""
+    status = latest_status_subquery()
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Concern).join(status, status.c.concern_id == Concern.id)
+        .where(Concern.school_id == school_id, status.c.status == "new"))
 
 
 @dataclass(frozen=True)
@@ -99,25 +126,43 @@ class InboxRow:
     concern: Concern
     status: str
     words: str
+    urgency: str | None = None
 
 
-def for_school(school_id: int) -> list[InboxRow]:
-    """The inbox: every concern of the school with its status and message, new ones first, newest first."""
+NO_URGENCY = "unset"  # the inbox filter's value for "no urgency set yet"
+
+
+def for_school(school_id: int, *, status_is: str | None = None, category: str | None = None,
+               urgency: str | None = None) -> list[InboxRow]:
+    """The inbox: the school's concerns (optionally filtered) with status, urgency and message; new first."""
     status = latest_status_subquery()
+    urgent = latest_urgency_subquery()
     first = (
         sa.select(ConcernEntry.concern_id, sa.func.min(ConcernEntry.id).label("entry_id"))
         .where(ConcernEntry.kind == "words").group_by(ConcernEntry.concern_id).subquery()
     )
     words = aliased(ConcernEntry)
     order = sa.case((status.c.status == "new", 0), (status.c.status == "acknowledged", 1), else_=2)
-    rows = db.session.execute(
-        sa.select(Concern, status.c.status, words.text)
+    rank = sa.case(*((urgent.c.urgency == key, i) for i, key in enumerate(CONCERN_URGENCIES)),
+                   else_=len(CONCERN_URGENCIES))
+    query = (
+        sa.select(Concern, status.c.status, words.text, urgent.c.urgency)
         .join(status, status.c.concern_id == Concern.id)
+        .outerjoin(urgent, urgent.c.concern_id == Concern.id)
         .outerjoin(first, first.c.concern_id == Concern.id)
         .outerjoin(words, words.id == first.c.entry_id)
-        .where(Concern.school_id == school_id).order_by(order, Concern.created_at.desc(), Concern.id.desc())
-    ).all()
-    return [InboxRow(row[0], row[1], row[2] or "") for row in rows]
+        .where(Concern.school_id == school_id)
+    )
+    if status_is:
+        query = query.where(status.c.status == status_is)
+    if category:
+        query = query.where(Concern.category == category)
+    if urgency == NO_URGENCY:
+        query = query.where(urgent.c.urgency.is_(None))
+    elif urgency:
+        query = query.where(urgent.c.urgency == urgency)
+    rows = db.session.execute(query.order_by(order, rank, Concern.created_at.desc(), Concern.id.desc())).all()
+    return [InboxRow(row[0], row[1], row[2] or "", row[3]) for row in rows]
 
 
 def for_pupil(pupil_id: int) -> list[tuple[Concern, str]]:
@@ -146,6 +191,12 @@ AUDIT_WORDING = {
     "concern correction": "Added a correction",
     "concern action": "Recorded an action",
     "concern status": "Changed the status",
+    "concern urgency": "Set the urgency",
+    "concern exported": "Exported this record",
+    "alert queued": "Alert queued",
+    "alert emailed": "Alert emailed",
+    "alert sent": "Alert delivered",
+    "alert failed": "Alert not delivered yet (will retry)",
 }
 
 
@@ -153,7 +204,8 @@ def describe(entry: AuditLog) -> str:
     """An audit entry about a concern in plain words, e.g. "Recorded an action: Informed parents or carers"."""
     words = AUDIT_WORDING.get(entry.action, entry.action)
     detail = {"pupil": "by the pupil, using Tell", "staff": "by staff"}.get(entry.detail) or \
-        CONCERN_ACTIONS.get(entry.detail) or STATUSES.get(entry.detail) or entry.detail
+        CONCERN_ACTIONS.get(entry.detail) or STATUSES.get(entry.detail) or CONCERN_URGENCIES.get(entry.detail) or \
+        entry.detail
     return f"{words}: {detail}" if detail else words
 
 
@@ -184,3 +236,45 @@ def inbox_views_since(concern: Concern) -> InboxViews:
         .order_by(AuditLog.id.desc()).limit(1)
     ).first()
     return InboxViews(count, last[0] if last else None, last[1] if last else None)
+
+
+# A pupil's chronology -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyItem:
+    """One concern in a chronology, with its status and urgency now."""
+
+    concern: Concern
+    status: str
+    urgency: str | None
+
+
+@dataclass(frozen=True)
+class Chronology:
+    """Every concern about one pupil and every entry of them, oldest first."""
+
+    pupil_id: int
+    pupil_name: str
+    class_name: str
+    items: list[ChronologyItem]
+    entries: list[tuple[ConcernEntry, Concern]]
+
+
+def chronology(school_id: int, pupil_id: int, pupil_name: str = "") -> Chronology:
+    """The pupil's concerns (two queries however many there are) and all their entries in date order."""
+    found = db.session.scalars(
+        sa.select(Concern).where(Concern.school_id == school_id, Concern.pupil_id == pupil_id)
+        .options(so.selectinload(Concern.entries)).order_by(Concern.created_at, Concern.id)
+    ).all()
+    items = [ChronologyItem(c, status_of(c), urgency_of(c)) for c in found]
+    entries = sorted(((e, c) for c in found for e in c.entries), key=lambda pair: (pair[0].at, pair[0].id))
+    latest = found[-1] if found else None
+    return Chronology(pupil_id, latest.pupil_name if latest else pupil_name,
+                      latest.class_name if latest else "", items, entries)
+
+
+def record_views(concern_ids: list[int], action: str, detail: str) -> None:
+    """One audit entry per concern shown or exported together (a chronology), so each record's trail shows it."""
+    for concern_id in concern_ids:
+        record(action, target=f"concern:{concern_id}", detail=detail)

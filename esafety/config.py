@@ -81,6 +81,23 @@ def defaults(instance_path: str) -> dict:
         "CONTENT_ROOT": os.environ.get("ESAFETY_CONTENT_ROOT", str(Path(__file__).resolve().parent.parent)),
         # Staff with DSL or admin roles must use an authenticator app (TOTP).
         "REQUIRE_SECOND_FACTOR": os.environ.get("ESAFETY_REQUIRE_SECOND_FACTOR", "1") == "1",
+        # DSL alerts (esafety/alerts.py). No SMTP host: alerts are printed by the worker (development and
+        # testing only; in production the worker refuses to start and alerts wait in the outbox).
+        "SMTP_HOST": os.environ.get("ESAFETY_SMTP_HOST", ""),
+        "SMTP_PORT": os.environ.get("ESAFETY_SMTP_PORT", ""),
+        "SMTP_SECURITY": os.environ.get("ESAFETY_SMTP_SECURITY", "starttls"),
+        "SMTP_USER": os.environ.get("ESAFETY_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("ESAFETY_SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("ESAFETY_SMTP_FROM", ""),
+        "SMTP_TIMEOUT": os.environ.get("ESAFETY_SMTP_TIMEOUT", "20"),
+        # PDF exports: Chromium to print with (default: `chromium` on the PATH; empty turns PDF export off).
+        "CHROMIUM": os.environ.get("ESAFETY_CHROMIUM"),
+        "ALERT_POLL_SECONDS": os.environ.get("ESAFETY_ALERT_POLL_SECONDS", "15"),
+        # School hours, in the school's time zone: escalation counts only these, and pupils are told them.
+        "SCHOOL_TIMEZONE": os.environ.get("ESAFETY_SCHOOL_TIMEZONE", "Europe/London"),
+        "SCHOOL_HOURS": os.environ.get("ESAFETY_SCHOOL_HOURS", "08:00-16:00"),
+        "SCHOOL_DAYS": os.environ.get("ESAFETY_SCHOOL_DAYS", "Mon-Fri"),
+        "ESCALATE_AFTER_SCHOOL_MINUTES": os.environ.get("ESAFETY_ESCALATE_AFTER_SCHOOL_MINUTES", "120"),
     }
 
 

@@ -115,6 +115,8 @@ def seed(if_empty: bool = False) -> bool:
                           "school office. The school does not use any other social media account.",
         complaints="Talk to your child's class teacher first. If that does not resolve it, contact the "
                    "headteacher through the school office, then follow the complaints policy on our website.",
+        headteacher_name="Mrs Grace Adeyemi",
+        headteacher_email="head@oakfield.example",
     )
     db.session.add(school)
     db.session.flush()

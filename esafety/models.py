@@ -43,6 +43,9 @@ class School(db.Model):
     complaints: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # On shared classroom computers: sign a pupil out as soon as their Tell is sent.
     sign_out_after_tell: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Told when a concern waits unacknowledged too long (escalation), alongside the deputy DSLs.
+    headteacher_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    headteacher_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
@@ -65,6 +68,8 @@ class User(UserMixin, db.Model):
     last_initial: so.Mapped[str] = so.mapped_column(sa.String(1), default="")
     is_teacher: so.Mapped[bool] = so.mapped_column(default=False)
     is_dsl: so.Mapped[bool] = so.mapped_column(default=False)
+    # A deputy DSL also holds is_dsl (same access); escalations of unacknowledged concerns go to deputies.
+    is_deputy_dsl: so.Mapped[bool] = so.mapped_column(default=False)
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # Bumped on sign-out, disabling and a password change, so every earlier session cookie stops working.
@@ -297,6 +302,15 @@ CONCERN_ACTIONS = {
 }
 
 
+# The DSL's triage of a concern, most urgent first (set as an append-only "urgency" entry).
+CONCERN_URGENCIES = {
+    "immediate": "Immediate: risk of harm now, act today",
+    "high": "High: act within the school day",
+    "medium": "Medium: act within a few days",
+    "low": "Low: monitor",
+}
+
+
 class Concern(db.Model):
     """A worry a pupil told, or a concern staff logged. Append-only: what happens next is a ConcernEntry.
 
@@ -333,6 +347,7 @@ class ConcernEntry(db.Model):
     author_name: so.Mapped[str] = so.mapped_column(sa.String(100))
     kind: so.Mapped[str] = so.mapped_column(sa.String(12))  # words, note, action, status, correction
     status: so.Mapped[str | None] = so.mapped_column(sa.String(12))  # new, acknowledged, closed
+    urgency: so.Mapped[str | None] = so.mapped_column(sa.String(10))  # set by the DSL: see CONCERN_URGENCIES
     action: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -341,40 +356,90 @@ class ConcernEntry(db.Model):
     concern: so.Mapped[Concern] = so.relationship(back_populates="entries")
 
 
+class AlertOutbox(db.Model):
+    """An email alert waiting to go (or gone) to the school's DSLs; written in the same transaction as the concern.
+
+    One row per concern and kind (a new concern, or an escalation of one left unacknowledged), so two workers
+    can never both queue or both send it. The email itself names no child: see esafety/alerts.py.
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("concern_id", "kind"),
+        sa.CheckConstraint("kind IN ('new', 'escalation')", name="kind"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id"), index=True)
+    concern_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("concern.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(12))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The next attempt is due then (retries back off); sent rows are never picked again.
+    due_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # A worker's lease: another worker skips the row until the lease runs out (a crashed worker's row returns).
+    claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    claimed_until: so.Mapped[datetime | None]
+    # Addresses already sent to, so a retry after a partial failure never emails anyone twice.
+    delivered_to: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    last_error: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+
 CONCERN_COLUMNS = [c.name for c in Concern.__table__.columns]
+ENTRY_COLUMNS = [c.name for c in ConcernEntry.__table__.columns]
+# Columns the database may clear when the account they point at is deleted (ON DELETE SET NULL): a pupil
+# deleted by an admin, a member of staff who left. Every other column of a safeguarding record is fixed.
+UNLINKABLE = {"concern": ("pupil_id", "reporter_id"), "concern_entry": ("author_id",)}
 
 
-def concern_append_only_function(new: str, old: str) -> str:
+def concern_append_only_function(concern_cols: list[str], entry_cols: list[str]) -> str:
     """PostgreSQL's trigger function. The IFs are nested because PL/pgSQL does not short-circuit AND: in one
     IF, a concern_entry row would fail on "NEW.pupil_id" (no such field) instead of the append-only message."""
+
+    def kept(table: str, cols: list[str]) -> str:
+        cleared = " AND ".join(f"(NEW.{c} IS NULL OR NEW.{c} IS NOT DISTINCT FROM OLD.{c})" for c in UNLINKABLE[table])
+        fixed = [c for c in cols if c not in UNLINKABLE[table]]
+        new = ", ".join(f"NEW.{c}" for c in fixed)
+        old = ", ".join(f"OLD.{c}" for c in fixed)
+        return f"{cleared} AND ROW({new}) IS NOT DISTINCT FROM ROW({old})"
+
     return (
         "CREATE OR REPLACE FUNCTION concern_append_only() RETURNS trigger AS $$ BEGIN "
-        "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'concern' THEN "
-        f"IF NEW.pupil_id IS NULL AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) THEN RETURN NEW; END IF; "
+        "IF TG_OP = 'UPDATE' THEN "
+        "IF TG_TABLE_NAME = 'concern' THEN "
+        f"IF {kept('concern', concern_cols)} THEN RETURN NEW; END IF; "
+        "ELSE "
+        f"IF {kept('concern_entry', entry_cols)} THEN RETURN NEW; END IF; "
+        "END IF; "
         "END IF; "
         "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql"
     )
 
 
+def sqlite_update_condition(table: str, cols: list[str]) -> str:
+    """SQLite: true when an UPDATE only clears links to deleted accounts and leaves the rest as written."""
+    cleared = [f"(NEW.{c} IS NULL OR NEW.{c} IS OLD.{c})" for c in UNLINKABLE[table]]
+    same = [f"NEW.{c} IS OLD.{c}" for c in cols if c not in UNLINKABLE[table]]
+    return " AND ".join(cleared + same)
+
+
 def _append_only_ddl(dialect: str) -> list[str]:
-    """Triggers that refuse UPDATE and DELETE on safeguarding records, except unlinking a deleted pupil."""
+    """Triggers that refuse UPDATE and DELETE on safeguarding records, except unlinking a deleted account."""
     if dialect == "sqlite":
-        same = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in CONCERN_COLUMNS if c != "pupil_id")
         return [
             "CREATE TRIGGER concern_no_update BEFORE UPDATE ON concern "
-            f"WHEN NOT (NEW.pupil_id IS NULL AND {same}) "
+            f"WHEN NOT ({sqlite_update_condition('concern', CONCERN_COLUMNS)}) "
             "BEGIN SELECT RAISE(ABORT, 'concerns are append-only'); END",
             "CREATE TRIGGER concern_no_delete BEFORE DELETE ON concern "
             "BEGIN SELECT RAISE(ABORT, 'concerns are append-only'); END",
             "CREATE TRIGGER concern_entry_no_update BEFORE UPDATE ON concern_entry "
+            f"WHEN NOT ({sqlite_update_condition('concern_entry', ENTRY_COLUMNS)}) "
             "BEGIN SELECT RAISE(ABORT, 'concern entries are append-only'); END",
             "CREATE TRIGGER concern_entry_no_delete BEFORE DELETE ON concern_entry "
             "BEGIN SELECT RAISE(ABORT, 'concern entries are append-only'); END",
         ]
-    cols = [c for c in CONCERN_COLUMNS if c != "pupil_id"]
-    new = ", ".join(f"NEW.{c}" for c in cols)
-    old = ", ".join(f"OLD.{c}" for c in cols)
-    return [concern_append_only_function(new, old),
+    return [concern_append_only_function(CONCERN_COLUMNS, ENTRY_COLUMNS),
         "CREATE TRIGGER concern_append_only BEFORE UPDATE OR DELETE ON concern "
         "FOR EACH ROW EXECUTE FUNCTION concern_append_only()",
         "CREATE TRIGGER concern_entry_append_only BEFORE UPDATE OR DELETE ON concern_entry "

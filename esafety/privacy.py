@@ -76,6 +76,10 @@ REGISTRY: dict[str, Table] = {
             "official_accounts": c("The school's official social media accounts."),
             "complaints": c("How parents raise a concern or complaint."),
             "sign_out_after_tell": c("Whether pupils are signed out once their Tell is sent (shared computers)."),
+            "headteacher_name": c("The headteacher, told when a concern waits unacknowledged (not shown to parents).",
+                                  personal=True),
+            "headteacher_email": c("Where escalations of unacknowledged concerns are emailed (never with a child's "
+                                   "details).", personal=True),
             "created_at": CREATED,
         }),
     "school_class": Table(
@@ -102,6 +106,7 @@ REGISTRY: dict[str, Table] = {
             "last_initial": c("Pupils: tells apart two children with the same first name.", personal=True),
             "is_teacher": c("Staff role: teaches classes."),
             "is_dsl": c("Staff role: designated safeguarding lead, the only role that reads concerns."),
+            "is_deputy_dsl": c("Staff role: a deputy DSL, also told when a concern waits unacknowledged."),
             "is_admin": c("Staff role: school admin."),
             "active": c("A disabled account cannot sign in."),
             "session_version": c("Ends every session at once on sign-out, disabling or a password change."),
@@ -231,10 +236,29 @@ REGISTRY: dict[str, Table] = {
             "author_name": c("Who wrote it, kept with the record.", personal=True),
             "kind": c("Words, note, action, status or correction."),
             "status": c("New, acknowledged or closed."),
+            "urgency": c("The DSL's triage: immediate, high, medium or low."),
             "action": c("The action taken."),
             "text": c("The child's words, or the note.", personal=True),
             "reason": c("Why: the decision, the action's reason, or the outcome.", personal=True),
             "corrects_id": c("The entry a correction corrects."),
+        }),
+    "alert_outbox": Table(
+        "Email alerts to the DSLs that a concern is waiting (and escalations when none acknowledges it), queued "
+        "with the concern so none is lost. The email never names the child or says what was reported.",
+        SAFEGUARDING, NOT_PUPIL_DATA, {
+            "id": ID,
+            "school_id": c("The school."),
+            "concern_id": c("The concern the alert is about."),
+            "kind": c("A new concern, or an escalation of one left unacknowledged."),
+            "created_at": CREATED,
+            "due_at": c("When the next try is due (retries wait longer each time)."),
+            "attempts": c("How many tries so far."),
+            "claimed_by": c("Which alert worker is sending it, so two never send the same alert."),
+            "claimed_until": c("When that worker's claim runs out (a stopped worker's alerts are sent by another)."),
+            "delivered_to": c("The staff addresses already emailed, so a retry never emails anyone twice.",
+                              personal=True),
+            "sent_at": c("When every recipient had been emailed."),
+            "last_error": c("Why the last try failed (the mail server's answer)."),
         }),
 }
 

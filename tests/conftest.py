@@ -1,11 +1,17 @@
 """Fixtures: an app on a fresh database (SQLite by default, PostgreSQL when ESAFETY_TEST_DATABASE_URL is set),
-a test client, sign-in helpers, a query counter, and a live server with headless Chromium for browser tests."""
+a test client, sign-in helpers, a query counter, a live server with headless Chromium for browser tests, and a
+real SMTP server (aiosmtpd) for the DSL alerts."""
 
 import os
 import secrets
 import shutil
+import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 
 import jinja2
 import pyotp
@@ -264,3 +270,102 @@ def page(browser, live_server):
     tab.external_requests = external
     yield tab
     context.close()
+
+
+# A real SMTP server (aiosmtpd) for the DSL alert tests ----------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One email as the SMTP server received it."""
+
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        """Every header and the body, as one string (to look for what must never be there)."""
+        return str(self.message)
+
+
+class RecordingHandler:
+    """Keeps every email; refuses recipients listed in `refuse`, as a real relay refuses a mailbox."""
+
+    def __init__(self):
+        self.received: list[Received] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd on a free loopback port that a test can stop and start again on the same port."""
+
+    def __init__(self, credentials: tuple[str, str] | None = None):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.handler = RecordingHandler()
+        self.credentials = credentials
+        self.controller = None
+        self.start()
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and self.credentials == (
+            auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 235 or 535 itself
+
+    def start(self) -> None:
+        """Listen (again) on the same port."""
+        from aiosmtpd.controller import Controller
+
+        options = {}
+        if self.credentials:
+            # Offered without TLS on loopback (aiosmtpd warns when AUTH is also *required* without TLS).
+            options = {"authenticator": self._authenticate, "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Stop listening: connections are refused until start()."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def received(self) -> list[Received]:
+        """Every email received so far."""
+        return self.handler.received
+
+    def config(self, **extra) -> dict:
+        """App settings that send alerts to this server."""
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.port), "SMTP_SECURITY": "none",
+                "SMTP_FROM": "esafety@test.example", **extra}
+
+    def mailer(self):
+        """A mailer for this server, as `flask alerts send` makes one."""
+        from esafety.alerts import SmtpMailer
+
+        user, password = self.credentials or ("", "")
+        return SmtpMailer("127.0.0.1", self.port, "none", user, password, 5)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port, stopped after the test."""
+    pytest.importorskip("aiosmtpd")
+    server = SmtpServer()
+    yield server
+    server.stop()

@@ -66,4 +66,5 @@ def values(world) -> dict:
     return {"class_id": world.ks2.id, "pupil_id": world.pupil.id, "concern_id": world.concern.id,
             "assignment_id": world.assignment.id, "attempt_id": world.attempt.id, "lesson_id": "ks2-safe",
             "quiz_id": "age-ks2", "number": 1, "token": "matrix-card-token", "page_id": "parent-smart",
-            "filename": "css/site.css", "link_id": link_id or 999999}  # (a fuzzed unlink may have removed it)
+            "filename": "css/site.css", "link_id": link_id or 999999,
+            "staff_id": world.teacher.id}  # (a fuzzed unlink may have removed it)

@@ -82,6 +82,12 @@ EXPECTED = {
     "safeguarding.add_note": "LFFFFFFOFFMMMLFL",
     "safeguarding.add_action": "LFFFFFFOFFMMMLFL",
     "safeguarding.change_status": "LFFFFFFOFFMMMLFL",
+    "safeguarding.set_urgency": "LFFFFFFOFFMMMLFL",
+    "safeguarding.chronology": "LFFFFFFOFFMMMLFL",
+    "safeguarding.chronology_csv": "LFFFFFFOFFMMMLFL",
+    "safeguarding.chronology_pdf": "LFFFFFFOFFMMMLFL",
+    "safeguarding.concern_csv": "LFFFFFFOFFMMMLFL",
+    "safeguarding.concern_pdf": "LFFFFFFOFFMMMLFL",
     "admin.home": "LFFFFFFFOFMMMLFL",
     "admin.settings": "LFFFFFFFOFMMMLFL",
     "admin.pupils": "LFFFFFFFOFMMMLFL",
@@ -89,6 +95,11 @@ EXPECTED = {
     "admin.pupil_export": "LFFFFFFFOFMMMLFL",
     "admin.delete_pupil": "LFFFFFFFOFMMMLFL",
     "admin.privacy_register": "LFFFFFFFOFMMMLFL",
+    "admin.staff": "LFFFFFFFOFMMMLFL",
+    "admin.deactivate_staff": "LFFFFFFFOFMMMLFL",
+    "admin.reactivate_staff": "LFFFFFFFOFMMMLFL",
+    "admin.toggle_deputy": "LFFFFFFFOFMMMLFL",
+    "admin.delete_staff": "LFFFFFFFOFMMMLFL",
 }
 SIGN_IN_PATHS = ("/login", "/pupil/login")
 

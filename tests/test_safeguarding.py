@@ -194,7 +194,9 @@ def test_dsl_views_take_the_sqlite_write_lock_up_front(app, client, school, sign
     "UPDATE concern SET pupil_id = NULL, category = 'other' WHERE id = :id",
     "DELETE FROM concern WHERE id = :id",
     "UPDATE concern_entry SET text = 'rewritten' WHERE concern_id = :id",
-    "UPDATE concern_entry SET author_id = NULL WHERE concern_id = :id",
+    "UPDATE concern_entry SET author_id = NULL, author_name = 'Nobody' WHERE concern_id = :id",
+    "UPDATE concern_entry SET author_id = author_id + 1000 WHERE concern_id = :id",
+    "UPDATE concern SET reporter_name = 'Someone Else', reporter_id = NULL WHERE id = :id",
     "DELETE FROM concern_entry WHERE concern_id = :id",
 ])
 def test_the_database_refuses_to_change_or_delete_safeguarding_records(school, statement):
@@ -211,12 +213,19 @@ def test_the_database_refuses_to_change_or_delete_safeguarding_records(school, s
                                                                               "A note"]
 
 
-def test_the_database_allows_only_unlinking_a_deleted_pupil(school):
-    """The one change the triggers allow: clearing the pupil link (what deleting the pupil does)."""
+def test_the_database_allows_only_unlinking_a_deleted_account(school):
+    """The changes the triggers allow: clearing the pupil, reporter and author links (deleting those accounts)."""
     concern = make_concern(school)
-    db.session.execute(sa.text("UPDATE concern SET pupil_id = NULL WHERE id = :id"), {"id": concern.id})
+    concerns.add_entry(concern, school.dsl, kind="note", text="A note")
     db.session.commit()
-    assert db.session.get(Concern, concern.id).pupil_id is None
+    db.session.execute(sa.text("UPDATE concern SET pupil_id = NULL, reporter_id = NULL WHERE id = :id"),
+                       {"id": concern.id})
+    db.session.execute(sa.text("UPDATE concern_entry SET author_id = NULL WHERE concern_id = :id"), {"id": concern.id})
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(Concern, concern.id)
+    assert kept.pupil_id is None and [e.author_id for e in kept.entries] == [None, None]
+    assert [e.author_name for e in kept.entries] == ["Dev L.", "Ms Dsl"]
 
 
 # Staff log a concern from the teacher views -----------------------------------------------------------------
@@ -305,7 +314,7 @@ def migrated_url(tmp_path, database_url):
 
 
 def test_migrated_database_has_the_same_append_only_rules(migrated_url):
-    """A database built by the migrations refuses the same changes, and allows only clearing the pupil link."""
+    """A database built by the migrations refuses the same changes, and allows only clearing account links."""
     engine = sa.create_engine(migrated_url)
     try:
         with engine.begin() as connection:
@@ -324,6 +333,9 @@ def test_migrated_database_has_the_same_append_only_rules(migrated_url):
                 connection.exec_driver_sql(statement)
         with engine.begin() as connection:
             connection.exec_driver_sql("UPDATE concern SET pupil_id = NULL")
+            # A departed member of staff's account deleted: the links clear, the names stay (i17_alert_outbox).
+            connection.exec_driver_sql("UPDATE concern SET reporter_id = NULL")
+            connection.exec_driver_sql("UPDATE concern_entry SET author_id = NULL")
             assert connection.exec_driver_sql("SELECT text FROM concern_entry").scalar() == "hi"
     finally:
         engine.dispose()

@@ -11,4 +11,4 @@ bp.reads_that_write = {"admin.pupil_record", "admin.pupil_export"}
 
 guard(bp, is_admin)
 
-from . import routes  # noqa: E402,F401
+from . import routes, staff  # noqa: E402,F401

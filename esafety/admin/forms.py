@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 def strip(value):
@@ -28,10 +28,15 @@ class SchoolSettingsForm(FlaskForm):
                                       validators=[Length(max=LONG)])
     complaints = TextAreaField("How to raise a concern or complaint", filters=[strip], validators=[Length(max=LONG)])
     sign_out_after_tell = BooleanField("Sign a pupil out as soon as their Tell is sent")
+    headteacher_name = StringField("Headteacher's name", filters=[strip], validators=[Length(max=120)])
+    headteacher_email = StringField(
+        "Headteacher's email address for escalations", filters=[strip],
+        validators=[Optional(), Length(max=254),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like head@school.example.")])
 
 
 SETTINGS_FIELDS = ("name", "dsl_name", "dsl_contact", "filtering", "monitoring", "school_platforms",
-                   "official_accounts", "complaints", "sign_out_after_tell")
+                   "official_accounts", "complaints", "sign_out_after_tell", "headteacher_name", "headteacher_email")
 
 
 class PupilSearchForm(FlaskForm):

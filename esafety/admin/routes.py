@@ -12,6 +12,7 @@ from .. import privacy
 from ..audit import record
 from ..extensions import db
 from ..models import School, SchoolClass, User
+from ..schoolhours import describe_minutes
 from . import bp
 from .forms import SETTINGS_FIELDS, DeletePupilForm, PupilSearchForm, SchoolSettingsForm
 
@@ -41,9 +42,12 @@ def settings():
             setattr(school, name, form[name].data)
         record("school settings changed", target=f"school:{school.id}", detail=", ".join(changed) or "nothing changed")
         db.session.commit()
-        flash("Saved. Parents see these on the 'This school' page.", "info")
+        flash("Saved. Parents see these on the 'This school' page (all but the headteacher's escalation contact).",
+              "info")
         return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
+    minutes = int(current_app.config["ESCALATE_AFTER_SCHOOL_MINUTES"])
+    return render_template("admin/settings.html", form=form, escalate_after=describe_minutes(minutes)), \
+        400 if form.errors else 200
 
 
 

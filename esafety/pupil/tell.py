@@ -2,7 +2,7 @@
 
 import time
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,8 +14,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..auth.forms import EmptyForm
 from ..auth.pictures import FAILED_PRESS, PictureCheck
-from ..models import CONCERN_CATEGORIES, Concern
+from ..models import CONCERN_CATEGORIES, Concern, utcnow
 from ..passcodes import LENGTH, PICTURES
+from ..schoolhours import SchoolHours
 from ..permissions import is_pupil
 from . import bp
 
@@ -118,7 +119,14 @@ def _sent_and_signed_out(concern_id: int):
     db.session.commit()
     logout_user()
     session.clear()
-    return render_template("pupil/tell_sent.html", just_sent=just_sent, dsl_name=dsl_name, signed_out=True)
+    return render_template("pupil/tell_sent.html", just_sent=just_sent, dsl_name=dsl_name, signed_out=True,
+                           **_school_hours())
+
+
+def _school_hours() -> dict:
+    """When the school's adults are there to read a Tell (the confirmation says so)."""
+    hours = SchoolHours.from_config(current_app.config)
+    return {"school_hours": hours.describe(), "school_open": hours.is_open(utcnow())}
 
 
 def _sent_meanwhile(key: str) -> int | None:
@@ -143,7 +151,7 @@ def tell_sent():
     if just_sent is None:
         return redirect(url_for("pupil.tell"))
     return render_template("pupil/tell_sent.html", just_sent=just_sent,
-                           dsl_name=current_user.school.dsl_name if current_user.school else "")
+                           dsl_name=current_user.school.dsl_name if current_user.school else "", **_school_hours())
 
 
 HISTORY_FRESH_SECONDS = 5 * 60

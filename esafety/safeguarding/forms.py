@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import CONCERN_ACTIONS
+from ..concerns import NO_URGENCY, STATUSES
+from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, CONCERN_URGENCIES
 
 
 class NoteForm(FlaskForm):
@@ -30,3 +31,24 @@ class StatusForm(FlaskForm):
     status = SelectField("Status", choices=[("acknowledged", "Acknowledged"), ("closed", "Closed")])
     decision = TextAreaField("Decision and reason (the outcome, when closing)",
                            validators=[DataRequired(message="Record the decision and the reason."), Length(max=5000)])
+
+
+class UrgencyForm(FlaskForm):
+    """The DSL's triage of a concern; each change is a new entry, the earlier ones stay."""
+
+    urgency = SelectField("Urgency", choices=list(CONCERN_URGENCIES.items()))
+    urgency_reason = TextAreaField("Why (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class InboxFilterForm(FlaskForm):
+    """Filter the inbox (a GET form: it changes nothing, so it carries no CSRF token)."""
+
+    class Meta:
+        """No CSRF token: filtering changes nothing."""
+
+        csrf = False
+
+    status = SelectField("Status", choices=[("", "Any status")] + list(STATUSES.items()), default="")
+    category = SelectField("What", choices=[("", "Anything")] + list(CONCERN_CATEGORIES.items()), default="")
+    urgency = SelectField("Urgency", default="", choices=[("", "Any urgency")] + [
+        (key, label.split(":")[0]) for key, label in CONCERN_URGENCIES.items()] + [(NO_URGENCY, "Not set yet")])
