@@ -53,6 +53,14 @@ def school_pupil_or_404(pupil_id: int) -> User:
     return pupil
 
 
+def school_staff_or_404(staff_id: int) -> User:
+    """This member of staff is at my school (an admin managing staff accounts)."""
+    user = db.session.get(User, staff_id)
+    if user is None or user.kind != "staff" or user.school_id != current_user.school_id:
+        abort(404)
+    return user
+
+
 def my_child_or_404(pupil_id: int) -> User:
     """This child is linked to me (a parent or carer)."""
     link = db.session.scalar(sa.select(ParentLink).where(ParentLink.parent_id == current_user.id,

@@ -333,7 +333,7 @@ def test_migrated_database_has_the_same_append_only_rules(migrated_url):
                 connection.exec_driver_sql(statement)
         with engine.begin() as connection:
             connection.exec_driver_sql("UPDATE concern SET pupil_id = NULL")
-            # A departed member of staff's account deleted: the links clear, the names stay (i17_alert_outbox).
+            # A departed member of staff's account deleted: the links clear, the names stay (migration 0004).
             connection.exec_driver_sql("UPDATE concern SET reporter_id = NULL")
             connection.exec_driver_sql("UPDATE concern_entry SET author_id = NULL")
             assert connection.exec_driver_sql("SELECT text FROM concern_entry").scalar() == "hi"

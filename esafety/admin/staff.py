@@ -6,13 +6,14 @@ the append-only triggers allow and nothing else).
 """
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from ..access import school_staff_or_404
 from ..audit import record
 from ..extensions import db
 from ..models import Concern, ConcernEntry, User
@@ -28,14 +29,6 @@ class DeleteStaffForm(FlaskForm):
 
     confirm = BooleanField("I understand this deletes the account for good; the safeguarding record keeps the "
                            "name as written", validators=[DataRequired(message="Tick the box to confirm.")])
-
-
-def staff_or_404(staff_id: int) -> User:
-    """A member of staff of the admin's own school; 404 for anyone else, so ids reveal nothing."""
-    user = db.session.get(User, staff_id)
-    if user is None or user.kind != "staff" or user.school_id != current_user.school_id:
-        abort(404)
-    return user
 
 
 def roles(user: User) -> str:
@@ -74,7 +67,7 @@ def _not_self(user: User) -> bool:
 @bp.post("/staff/<int:staff_id>/deactivate")
 def deactivate_staff(staff_id: int):
     """Stop an account signing in and end its sessions everywhere; nothing is deleted."""
-    user = staff_or_404(staff_id)
+    user = school_staff_or_404(staff_id)
     if StaffActionForm().validate_on_submit() and not _not_self(user) and user.active:
         user.active = False
         user.end_sessions()
@@ -87,7 +80,7 @@ def deactivate_staff(staff_id: int):
 @bp.post("/staff/<int:staff_id>/reactivate")
 def reactivate_staff(staff_id: int):
     """Let a deactivated account sign in again."""
-    user = staff_or_404(staff_id)
+    user = school_staff_or_404(staff_id)
     if StaffActionForm().validate_on_submit() and not user.active:
         user.active = True
         record("staff reactivated", target=f"user:{user.id}", detail=user.name)
@@ -99,7 +92,7 @@ def reactivate_staff(staff_id: int):
 @bp.post("/staff/<int:staff_id>/deputy")
 def toggle_deputy(staff_id: int):
     """Mark a DSL as a deputy (escalations go to deputies) or as a lead DSL again."""
-    user = staff_or_404(staff_id)
+    user = school_staff_or_404(staff_id)
     if StaffActionForm().validate_on_submit() and user.is_dsl:
         user.is_deputy_dsl = not user.is_deputy_dsl
         record("staff role changed", target=f"user:{user.id}",
@@ -112,7 +105,7 @@ def toggle_deputy(staff_id: int):
 @bp.route("/staff/<int:staff_id>/delete", methods=["GET", "POST"])
 def delete_staff(staff_id: int):
     """Confirm, then delete a deactivated account; the safeguarding record keeps the names as written."""
-    user = staff_or_404(staff_id)
+    user = school_staff_or_404(staff_id)
     if user.active:
         flash("Deactivate the account first: it stops it signing in, and can be undone.", "error")
         return redirect(url_for("admin.staff"))

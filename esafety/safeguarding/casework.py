@@ -10,17 +10,17 @@ again later gives the same hash while the record is unchanged, and any added ent
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response, abort, render_template
+from flask import Response, render_template
 from flask_login import current_user
 from markupsafe import escape
 
 from .. import concerns, csvexport
+from ..access import dsl_concern_or_404, school_pupil_or_404
 from ..audit import record
 from ..extensions import db
-from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, CONCERN_URGENCIES, ConcernEntry, School, User, utcnow
+from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, CONCERN_URGENCIES, ConcernEntry, School, utcnow
 from ..pdf import PdfUnavailable, print_pdf
 from . import bp
-from .routes import concern_or_404
 
 HEADER = ["Concern", "Pupil", "Class", "Reported (UTC)", "From", "What", "Status now", "Urgency now", "Entry",
           "Entry time (UTC)", "Kind of entry", "Written by", "Status set", "Urgency set", "Action", "Text", "Reason",
@@ -82,7 +82,7 @@ def document(title: str, chronology: concerns.Chronology) -> Document:
 
 def _single(concern_id: int) -> concerns.Chronology:
     """One concern of the DSL's school, shaped as a chronology of one."""
-    item = concern_or_404(concern_id)
+    item = dsl_concern_or_404(concern_id)
     entries = [(e, item) for e in sorted(item.entries, key=lambda e: (e.at, e.id))]
     return concerns.Chronology(item.pupil_id or 0, item.pupil_name, item.class_name,
                                [concerns.ChronologyItem(item, concerns.status_of(item), concerns.urgency_of(item))],
@@ -91,9 +91,7 @@ def _single(concern_id: int) -> concerns.Chronology:
 
 def pupil_chronology(pupil_id: int) -> concerns.Chronology:
     """The chronology of a pupil of the DSL's own school (404 for anyone else, so ids reveal nothing)."""
-    pupil = db.session.get(User, pupil_id)
-    if pupil is None or pupil.kind != "pupil" or pupil.school_id != current_user.school_id:
-        abort(404)
+    pupil = school_pupil_or_404(pupil_id)
     return concerns.chronology(current_user.school_id, pupil_id, pupil.display_name)
 
 

@@ -1,6 +1,6 @@
 """Inbox, one concern with its history and audit trail, and the entries the DSL adds."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import dsl_concern_or_404
@@ -106,7 +106,7 @@ def change_status(concern_id: int):
 @bp.post("/<int:concern_id>/urgency")
 def set_urgency(concern_id: int):
     """Set the concern's urgency as a new entry (earlier settings stay on the record)."""
-    item = concern_or_404(concern_id)
+    item = dsl_concern_or_404(concern_id)
     form = UrgencyForm()
     if not form.validate_on_submit():
         return _detail(item, urgency=form, code=400)

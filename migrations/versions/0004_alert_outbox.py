@@ -8,8 +8,8 @@ the database then clears concern.reporter_id and concern_entry.author_id (ON DEL
 triggers allowed only for concern.pupil_id before; every other column, the names as written included, stays
 fixed. The new concern_entry.urgency column is one of those fixed columns.
 
-Revision ID: i17_alert_outbox
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = 'i17_alert_outbox'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
