@@ -219,9 +219,6 @@ def sender_address(config) -> str:
 def mailer_for(config) -> ConsoleMailer | SmtpMailer:
     """The mailer the configuration asks for; a clear ConfigError when it cannot work."""
     host = config["SMTP_HOST"].strip()
-    if config["ESAFETY_ENV"] == "production" and not config["BASE_URL"]:
-        raise ConfigError("ESAFETY_BASE_URL is not set, so alert emails cannot link to esafety. Set it to the "
-                          "address staff use, e.g. https://esafety.school.example. Alerts wait in the outbox.")
     if not host:
         if config["ESAFETY_ENV"] == "production":
             raise ConfigError("ESAFETY_SMTP_HOST is not set, so DSL alerts cannot be emailed. Set ESAFETY_SMTP_HOST "
@@ -229,6 +226,9 @@ def mailer_for(config) -> ConsoleMailer | SmtpMailer:
                               "ESAFETY_SMTP_PASSWORD, ESAFETY_SMTP_FROM) to the school's mail relay. Alerts wait "
                               "in the outbox until then.")
         return ConsoleMailer()
+    if config["ESAFETY_ENV"] == "production" and not config["BASE_URL"]:
+        raise ConfigError("ESAFETY_BASE_URL is not set, so alert emails cannot link to esafety. Set it to the "
+                          "address staff use, e.g. https://esafety.school.example. Alerts wait in the outbox.")
     security = config["SMTP_SECURITY"].strip().lower()
     if security not in SECURITY_MODES:
         raise ConfigError(f"ESAFETY_SMTP_SECURITY must be starttls, tls or none, not {config['SMTP_SECURITY']!r}")

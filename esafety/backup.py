@@ -251,8 +251,3 @@ def summary_command(as_json: bool):
         return
     for table, info in tables.items():
         click.echo(f"{table:<20} {info['rows']:>8}  {info['sha256'][:16]}")
-
-
-def init_app(app) -> None:
-    """Register the commands."""
-    app.cli.add_command(backup_group)

@@ -106,11 +106,6 @@ class User(UserMixin, db.Model):
         return self.name
 
     @property
-    def is_staff(self) -> bool:
-        """Any member of school staff."""
-        return self.kind == "staff"
-
-    @property
     def needs_second_factor(self) -> bool:
         """DSLs and admins handle sensitive personal data, so they must use an authenticator app."""
         return self.kind == "staff" and (self.is_dsl or self.is_admin)

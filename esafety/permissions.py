@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 Rule = Callable[[object], bool]
@@ -33,11 +33,6 @@ def is_admin(user) -> bool:
     return user.is_authenticated and user.kind == "staff" and user.is_admin
 
 
-def is_staff(user) -> bool:
-    """Any member of staff."""
-    return user.is_authenticated and user.kind == "staff"
-
-
 def second_factor_done() -> bool:
     """True when this session has passed the authenticator-app check (or it is not required)."""
     if not current_app.config["REQUIRE_SECOND_FACTOR"]:
@@ -57,7 +52,6 @@ def guard(blueprint: Blueprint, rule: Rule, sign_in: str = "auth.login") -> None
         if not current_user.is_authenticated:
             return redirect(url_for(sign_in, next=request.full_path.rstrip("?")))
         if not rule(current_user):
-            g.refused = True
             abort(403)  # signed in, but this area is for another role
         return None
 

@@ -6,7 +6,6 @@ database and one Redis, throttles that must hold across both.
 
 import http.client
 import os
-import re
 import secrets
 import signal
 import socket
@@ -21,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+from .pages import CSRF_TOKEN as CSRF
 # The benchmark's gunicorn settings: the app loaded once, then each worker opens its own database
 # connections after the fork (checklist J2); -b on the command line overrides its bind.
 GUNICORN_CONF = ROOT / "benchmarks" / "gunicorn_conf.py"

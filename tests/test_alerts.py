@@ -2,6 +2,7 @@
 nobody else, names no child, survives an SMTP outage, is sent once by two workers at once, and escalates when no
 DSL acknowledges it in time."""
 
+import secrets
 import threading
 from datetime import datetime, timedelta
 
@@ -235,7 +236,7 @@ def test_development_prints_alerts_when_no_smtp_is_configured(make_app, staffed)
 def test_production_without_smtp_refuses_to_start(make_app, staffed):
     """In production a worker with nowhere to send says what to set, and leaves the alerts queued."""
     tell(staffed.pupil)
-    app = make_app(SMTP_HOST="", ESAFETY_ENV="production", SECRET_KEY="x" * 32)
+    app = make_app(SMTP_HOST="", ESAFETY_ENV="production", SECRET_KEY=secrets.token_hex(32))
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["alerts", "send"])
     assert result.exit_code != 0 and "ESAFETY_SMTP_HOST is not set" in result.output
@@ -316,3 +317,9 @@ def test_the_mailer_refuses_production_without_a_host():
     """mailer_for names the missing setting."""
     with pytest.raises(ConfigError, match="ESAFETY_SMTP_HOST"):
         alerts.mailer_for({"SMTP_HOST": "", "ESAFETY_ENV": "production"})
+
+
+def test_the_mailer_refuses_production_without_a_base_url():
+    """In production an alert must link to the school's own address, so a missing ESAFETY_BASE_URL is named."""
+    with pytest.raises(ConfigError, match="ESAFETY_BASE_URL"):
+        alerts.mailer_for({"SMTP_HOST": "smtp.school.example", "ESAFETY_ENV": "production", "BASE_URL": ""})

@@ -11,7 +11,7 @@ from esafety.content import catalogue
 from esafety.extensions import db
 from esafety.models import Assignment, LessonProgress
 
-from . import factories
+from . import factories, pages
 
 KS2_LESSON = "ks2-safe"  # read, read, example, check, read, check, rule
 KS1_LESSON = "ks1-safe"  # read, example, check, read, check, read, rule
@@ -262,7 +262,7 @@ def test_progress_saved_against_an_older_lesson_still_opens(client, pupil):
 
 def csrf_token(client, path):
     """The CSRF token on a page, as a browser would send it back."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+    return pages.csrf_token(client.get(path).get_data(as_text=True))
 
 
 def test_lesson_forms_need_the_csrf_token(make_app, school):

@@ -15,7 +15,7 @@ from esafety import concerns
 from esafety.extensions import db
 from esafety.models import AuditLog, Concern, ConcernEntry, utcnow
 
-from . import factories
+from . import factories, pages
 from .conftest import count_queries
 
 
@@ -345,7 +345,7 @@ def test_teacher_concern_with_an_expired_page_keeps_what_they_wrote(make_app, sc
     """With CSRF on, a refused token brings the teacher's form back with their words, and nothing is sent."""
     app = make_app(WTF_CSRF_ENABLED=True)
     teacher = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', teacher.get("/login").get_data(as_text=True)).group(1)
+    token = pages.csrf_token(teacher.get("/login").get_data(as_text=True))
     teacher.post("/login", data={"email": school.teacher.email, "password": factories.PASSWORD, "csrf_token": token})
     response = teacher.post(f"/teacher/pupils/{school.pupil.id}/concern",
                             data={"csrf_token": "expired", "key": "k", "category": "contact",

@@ -47,12 +47,11 @@ def _sign_in_with_token(client, user):
     """Sign in through the real forms with their CSRF tokens."""
     import pyotp
 
-    from . import factories
+    from . import factories, pages
 
     def token(path):
         html = client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                         html).group(1) or ""
+        return pages.csrf_token(html) or ""
 
     if user.kind == "pupil":
         client.post("/pupil/login", data={"code": user.school_class.join_code, "csrf_token": token("/pupil/login")})

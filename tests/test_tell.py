@@ -14,7 +14,7 @@ from esafety import concerns
 from esafety.extensions import db
 from esafety.models import AuditLog, Concern, ConcernEntry
 
-from . import factories
+from . import factories, pages
 
 WORDS = "A boy in a game said he would tell everyone my secret unless I sent a photo."
 
@@ -92,9 +92,7 @@ def test_sent_page_never_says_sent_for_a_report_that_does_not_exist(client, scho
     assert response.status_code == 302 and response.headers["Location"].endswith("/pupil/tell")
 
 
-def _csrf_token(html: str) -> str:
-    """The CSRF token in a page."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+_csrf_token = pages.csrf_token
 
 
 def _csrf_pupil_sign_in(client, pupil) -> None:
