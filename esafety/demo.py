@@ -10,7 +10,8 @@ from .content import catalogue
 from .extensions import db
 from .marking import encode_answer, mark_quiz, mark_scenario
 from .models import (
-    Assignment, LessonProgress, ParentLink, QuizAttempt, QuizResponse, School, SchoolClass, User, utcnow,
+    MEDIA_PURPOSES, Assignment, LessonProgress, MediaConsent, ParentLink, QuizAttempt, QuizResponse, School,
+    SchoolClass, User, this_school_year, utcnow,
 )
 from .passcodes import PICTURES
 
@@ -100,6 +101,8 @@ def seed(if_empty: bool = False) -> bool:
                           "school office. The school does not use any other social media account.",
         complaints="Talk to your child's class teacher first. If that does not resolve it, contact the "
                    "headteacher through the school office, then follow the complaints policy on our website.",
+        # The demo is still in last school year, so an admin can try the September rollover on it.
+        school_year=this_school_year() - 1,
     )
     db.session.add(school)
     db.session.flush()
@@ -129,8 +132,23 @@ def seed(if_empty: bool = False) -> bool:
     db.session.add(ParentLink(parent_id=parent.id, pupil_id=classes[1].pupils[0].id))
     for school_class in classes:
         seed_progress(school_class, staff["teacher"], rng)
+        seed_consent(school_class, school.school_year, staff["admin"], rng)
     db.session.commit()
     return True
+
+
+def seed_consent(school_class: SchoolClass, school_year: int, office: User, rng: random.Random) -> None:
+    """Paper consent forms as a real class has them: most say yes to everything, a few say no to some uses,
+    and a couple have not come back. The demo parent's child has said yes to everything."""
+    for index, pupil in enumerate(school_class.pupils):
+        roll = rng.random()
+        if roll < 0.08 and index:
+            continue  # form not returned
+        refused = set() if roll < 0.7 or not index else set(rng.sample(sorted(MEDIA_PURPOSES), rng.randint(1, 3)))
+        for purpose in MEDIA_PURPOSES:
+            db.session.add(MediaConsent(pupil_id=pupil.id, purpose=purpose, given=purpose not in refused,
+                                        school_year=school_year, source="office", recorded_by_id=office.id,
+                                        recorded_by_name=office.name))
 
 
 def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) -> None:

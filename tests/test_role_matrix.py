@@ -76,6 +76,12 @@ EXPECTED = {
     "teacher.log_concern": "LFFFFONFON",
     "teacher.concern_sent": "LFFFFONFON",
     "teacher.choose_pupil_for_concern": "LFFFFOOFOO",
+    "teacher.import_roster_form": "LFFFFOOFOO",
+    "teacher.import_roster": "LFFFFOOFOO",
+    "teacher.import_preview": "LFFFFOOFOO",
+    "teacher.consent_register": "LFFFFONFON",
+    "teacher.consent_print": "LFFFFONFON",
+    "family.consent_form": "LFFONFFFFF",
     "safeguarding.inbox": "LFFFFFFOFF",
     "safeguarding.concern": "LFFFFFFOFF",
     "safeguarding.add_note": "LFFFFFFOFF",
@@ -88,6 +94,9 @@ EXPECTED = {
     "admin.pupil_export": "LFFFFFFFOF",
     "admin.delete_pupil": "LFFFFFFFOF",
     "admin.privacy_register": "LFFFFFFFOF",
+    "admin.new_year": "LFFFFFFFOF",
+    "admin.undo_new_year": "LFFFFFFFOF",
+    "admin.pupil_consent": "LFFFFFFFOF",
 }
 SIGN_IN_PATHS = ("/login", "/pupil/login")
 

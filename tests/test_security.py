@@ -156,7 +156,8 @@ def test_fuzzed_forms_never_crash(app_for_fuzz, data):
     path = rule.build(values, append_unknown=False)[1]
     names = ["email", "password", "code", "name", "names", "year_group", "choice", "question", "position", "finish",
              "picture", "pupil", "category", "words", "talk", "key", "text", "action", "reason", "status", "activity",
-             "due_on", "last_initial", "class_id", "confirm", "corrects", "item-i1", "again"]
+             "due_on", "last_initial", "class_id", "confirm", "corrects", "item-i1", "again", "payload", "action",
+             "file", "mis_id", "forename", "class_column", "in_school", "social_media", "target_year"]
     form = data.draw(st.dictionaries(st.sampled_from(names), st.one_of(st.sampled_from(NASTY), st.text(max_size=200)),
                                      max_size=6))
     query = data.draw(st.dictionaries(st.sampled_from(["next", "smart", "kind", "set_only", "page", "q"]),

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import progress
+from .. import consent, progress
 from ..audit import record
 from ..auth.forms import EmptyForm
 from ..content import catalogue
@@ -106,10 +106,11 @@ def create_class():
 def class_view(class_id: int):
     """A class: its pupils, class code, co-teachers, and links to everything else."""
     school_class = class_or_404(class_id)
-    pupils = progress.class_pupils(school_class.id)
+    pupils, answers, _ = school_year.class_register(school_class)
     rename = ClassForm(obj=school_class)
     return render_template("teacher/class.html", school_class=school_class, pupils=pupils, rename=rename,
-                           add_form=PupilsForm(), co_form=CoTeacherForm(), form=EmptyForm())
+                           add_form=PupilsForm(), co_form=CoTeacherForm(), form=EmptyForm(),
+                           kept_out={p.id: consent.restrictions(answers[p.id]) for p in pupils})
 
 
 @bp.post("/classes/<int:class_id>/rename")
@@ -401,4 +402,4 @@ def _titles() -> dict[str, str]:
     return {**{k: v.title for k, v in content.lessons.items()}, **{k: v.title for k, v in content.quizzes.items()}}
 
 
-from . import exports  # noqa: E402,F401  (CSV routes register on bp)
+from . import exports, school_year  # noqa: E402,F401  (CSV, MIS import and consent routes register on bp)
