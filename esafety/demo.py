@@ -25,16 +25,19 @@ STAFF = {
 PARENT = ("Amina Yusuf", "parent@oakfield.example", "demo-parent-birch-2026")
 # Fixed so the printed demo authenticator secrets keep working; demo accounts only.
 TOTP_SECRETS = {"dsl": "JBSWY3DPEHPK3PXPDEMODSLSECRET234", "admin": "KRSXG5CTMVRXEZLUDEMOADMINSEC234"}
-CLASSES = (("Year 2 Hazel", 2, "CEDAR3"), ("Year 5 Rowan", 5, "WHEAT7"))
+# Year 6 Cedar is there so the September rollover has leavers to show (its pupils leave at the next rollover).
+CLASSES = (("Year 2 Hazel", 2, "CEDAR3"), ("Year 5 Rowan", 5, "WHEAT7"), ("Year 6 Cedar", 6, "PEAR49"))
 FIRST_NAMES = (
     "Maya", "Amir", "Zainab", "Leo", "Priya", "Kofi", "Ellie", "Tomasz", "Aisha", "Jack", "Mei", "Oscar",
     "Freya", "Yusuf", "Isla", "Dev", "Grace", "Mohammed", "Ruby", "Kai", "Sofia", "Noah", "Hana", "Ethan",
     "Amara", "Finn", "Layla", "Arjun", "Chloe", "Luca", "Nia", "Harry", "Eva", "Ibrahim", "Poppy", "Theo",
     "Zara", "Alfie", "Ananya", "George", "Lily", "Jamal", "Olivia", "Ravi", "Rosie", "Samuel", "Fatima",
     "Max", "Daisy", "Omar", "Matilda", "Ben", "Iqra", "Reuben", "Leah", "Kian", "Ada", "Ryan", "Aria", "Joel",
+    "Bilal", "Elsie", "Tariq", "Niamh", "Kwame", "Esther", "Callum", "Yasmin", "Dylan", "Ayesha", "Rhys", "Maisie",
+    "Hamza", "Orla", "Zain", "Phoebe", "Jonah", "Anaya", "Lewis", "Tia", "Emeka", "Ivy", "Krish", "Sienna",
 )
 INITIALS = "ABCDEFGHJKLMNPRSTW"
-CLASS_SIZES = (27, 29)
+CLASS_SIZES = (27, 29, 24)
 
 
 def _pupils(index: int, size: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -130,9 +133,10 @@ def seed(if_empty: bool = False) -> bool:
     db.session.add(parent)
     db.session.flush()
     db.session.add(ParentLink(parent_id=parent.id, pupil_id=classes[1].pupils[0].id))
+    consent_rng = random.Random(18)  # nosec B311: demo consent forms, not a secret
     for school_class in classes:
         seed_progress(school_class, staff["teacher"], rng)
-        seed_consent(school_class, school.school_year, staff["admin"], rng)
+        seed_consent(school_class, school.school_year, staff["admin"], consent_rng)
     db.session.commit()
     return True
 
