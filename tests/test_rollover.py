@@ -165,3 +165,17 @@ def test_next_name_moves_year_words_only():
     assert schoolyear.next_name("Reception Oak", 0) == "Year 1 Oak"
     assert schoolyear.next_name("Y3 Birch", 3) == "Year 4 Birch"
     assert schoolyear.next_name("Willow", 2) == "Willow"
+
+
+def test_reception_moves_into_year_1(app, oakfield, sign_in):
+    """A Reception class (year group 0) becomes Year 1, its name too, with the Key Stage 1 material."""
+    acorn = SchoolClass(school_id=oakfield.id, name="Reception Acorn", year_group=0)
+    db.session.add(acorn)
+    db.session.commit()
+    assert acorn.key_stage == "KS1"
+    client = _admin_client(app, sign_in)
+    html = client.get("/admin/new-school-year").get_data(as_text=True)
+    assert "Reception Acorn (Reception)" in html and "Year 1 Acorn (Year 1)" in html
+    client.post("/admin/new-school-year", data=_form(html))
+    db.session.expire_all()
+    assert _classes()["Year 1 Acorn"][:2] == (1, False)

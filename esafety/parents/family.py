@@ -60,8 +60,10 @@ def home():
     children = [link.pupil for link in links]
     years = dict(db.session.execute(sa.select(School.id, School.school_year).where(
         School.id.in_({c.school_id for c in children}))).all()) if children else {}
-    renewal_due = [c for c in children if c.active and consent.needs_renewal(
-        consent.register([c.id], years.get(c.school_id, this_school_year()))[c.id])]
+    answers = {}
+    for school_id, year in years.items():  # one query per school (a family's children share one, nearly always)
+        answers.update(consent.register([c.id for c in children if c.school_id == school_id], year))
+    renewal_due = [c for c in children if c.active and c.id in answers and consent.needs_renewal(answers[c.id])]
     return render_template("parents/family_home.html", children=children, renewal_due=renewal_due,
                            form=LinkForm(), delete_form=DeleteAccountForm(), empty=EmptyForm())
 
