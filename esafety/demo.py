@@ -2,7 +2,7 @@
 
 import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -148,11 +148,12 @@ def seed_consent(school_class: SchoolClass, school_year: int, office: User, rng:
         roll = rng.random()
         if roll < 0.08 and index:
             continue  # form not returned
-        refused = set() if roll < 0.7 or not index else set(rng.sample(sorted(MEDIA_PURPOSES), rng.randint(1, 3)))
+        refused = set() if roll < 0.85 or not index else set(rng.sample(sorted(MEDIA_PURPOSES), rng.randint(1, 3)))
         for purpose in MEDIA_PURPOSES:
             db.session.add(MediaConsent(pupil_id=pupil.id, purpose=purpose, given=purpose not in refused,
                                         school_year=school_year, source="office", recorded_by_id=office.id,
-                                        recorded_by_name=office.name))
+                                        recorded_by_name=office.name,
+                                        recorded_at=datetime(school_year, 9, 12, 10, rng.randint(0, 59))))
 
 
 def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) -> None:

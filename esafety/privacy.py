@@ -28,9 +28,9 @@ SAFEGUARDING = ("Until the child is 25, following the school's records policy (I
                 "never deleted with the pupil's account.")
 AUDIT = ("Kept as the school's security record. Entries about a pupil are deleted with the pupil, except those "
          "about safeguarding records, which are kept as long as the records.")
-LEAVERS = ("Leavers: the account is closed on the day they leave (the September rollover) and everything about "
-           "them is deleted at the end of the autumn term after they leave (31 December), by "
-           "`flask retention delete-due`; the deletion is logged.")
+LEAVERS = ("A leaver's account is closed on the day they leave (the September rollover), and everything about "
+           "them is deleted at the end of the autumn term after they leave (31 December) by the daily retention "
+           "job (flask retention delete-due), which logs each deletion.")
 CONSENT = ("While the pupil is at the school: each answer holds for the school year it was given for, then shows "
            "as renewal due; deleted with the pupil. Every change is also in the audit log.")
 
