@@ -138,11 +138,11 @@ def apply_import(plan: ImportPlan, user: User) -> dict[str, int]:
         target = plan.targets[line]
         return created[target].id if isinstance(target, str) else target
 
-    for row, _ in plan.new:
-        pupil = User(school_id=user.school_id, kind="pupil", name=row.first, last_initial=row.initial,
-                     class_id=class_id(row.line), mis_id_hash=row.mis_hash)
-        pupil.set_passcode(new_passcode())
-        db.session.add(pupil)
+    if plan.new:  # one multi-row INSERT: a whole-school file adds thousands of pupils
+        db.session.execute(sa.insert(User), [
+            {"school_id": user.school_id, "kind": "pupil", "name": row.first, "last_initial": row.initial,
+             "class_id": class_id(row.line), "mis_id_hash": row.mis_hash, "passcode": new_passcode()}
+            for row, _ in plan.new])
     for row, pupil in plan.linked:
         pupil.mis_id_hash = row.mis_hash
     for row, pupil, _, _ in plan.moved:
@@ -229,7 +229,8 @@ def plan_rollover(school: School) -> RolloverPlan:
         moves.append(ClassMove(school_class, counts.get(school_class.id, 0), new_year,
                                next_name(school_class.name, school_class.year_group), [t.id for t in teachers]))
     teachers = list(db.session.scalars(sa.select(User).where(
-        User.school_id == school.id, User.kind == "staff", User.active, User.is_teacher).order_by(User.name)))
+        User.school_id == school.id, User.kind == "staff", User.active, User.is_teacher | User.is_admin)
+        .order_by(User.name)))
     done = db.session.scalar(sa.select(Rollover).where(Rollover.school_id == school.id,
                                                        Rollover.school_year == school.school_year))
     return RolloverPlan(

@@ -244,3 +244,27 @@ def test_a_required_column_missing_is_a_file_problem():
     table = Table("x", ["Adno", "Forename", "Surname"], [(2, ["1", "Amy", "Lee"])])
     with pytest.raises(FileProblem, match="Registration group or class"):
         check_rows(table, auto_mapping(table.headers), str)
+
+
+@pytest.mark.slow
+def test_ten_thousand_pupils_preview_and_import_within_the_limits(app, oakfield, sign_in):
+    """A whole-trust export at the 10,000-row limit previews, rides back in the form and imports, in a few
+    seconds, with the preview listing a bounded number of rows."""
+    import time
+
+    lines = [b"Adno,Forename,Surname,Reg Group,Year"] + [
+        b"%d,Pupil%s,Surname,Class %d,Year %d" % (i, bytes([65 + i % 26]), i % 40, 1 + i % 40 % 6) for i in range(10_000)]
+    data = b"\n".join(lines)
+    client = app.test_client()
+    _sign_in_demo(client, sign_in, oakfield["admin@oakfield.example"], "admin")
+    started = time.perf_counter()
+    response = _upload(client, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[:300]
+    assert "<strong>0</strong> rows cannot be used" in html and "And 9700 more." in html
+    response = client.post("/teacher/import/preview", data={**_payload(html), "action": "import"})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.mis_id_hash.is_not(None))) == 10_000
+    print(f"\n10,000-row import: preview and import in {elapsed:.1f} s, preview page {len(html) // 1024} KiB")
+    assert elapsed < 60
