@@ -149,6 +149,8 @@ def seed_consent(school_class: SchoolClass, school_year: int, office: User, rng:
         if roll < 0.08 and index:
             continue  # form not returned
         refused = set() if roll < 0.85 or not index else set(rng.sample(sorted(MEDIA_PURPOSES), rng.randint(1, 3)))
+        if index == 3:
+            refused = {"in_school", "website", "social_media", "press"}  # every class has a "do not photograph"
         for purpose in MEDIA_PURPOSES:
             db.session.add(MediaConsent(pupil_id=pupil.id, purpose=purpose, given=purpose not in refused,
                                         school_year=school_year, source="office", recorded_by_id=office.id,
