@@ -1,4 +1,4 @@
-"""flask commands: content check, demo school, demo authenticator codes, backups, DSL alerts."""
+"""flask commands: content check, demo school, demo authenticator codes, backups, DSL alerts, retention."""
 
 import json
 import sys
@@ -76,3 +76,27 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_code)
     app.cli.add_command(backup_group)
     app.cli.add_command(alerts_group)
+    app.cli.add_command(retention_group)
+
+
+@click.group("retention")
+def retention_group():
+    """Deleting data whose retention period has ended."""
+
+
+@retention_group.command("delete-due")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+def delete_due(dry_run: bool):
+    """Delete leavers whose retention period (privacy registry) has ended; each deletion is logged."""
+    from datetime import date
+
+    from .extensions import db
+    from .schoolyear import delete_due_leavers
+
+    deleted = delete_due_leavers(date.today())
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"{len(deleted)} leaver(s) are due for deletion; nothing was deleted (dry run).")
+        return
+    db.session.commit()
+    click.echo(f"Deleted {len(deleted)} leaver(s) whose retention period has ended; safeguarding records kept.")

@@ -79,6 +79,9 @@ def defaults(instance_path: str) -> dict:
         "REGISTER_LIMIT_ADDRESS": os.environ.get("ESAFETY_REGISTER_LIMIT_ADDRESS", "20 per hour"),
         "CONTENT_CHECK_READING_LEVEL": os.environ.get("ESAFETY_CONTENT_CHECK_READING_LEVEL", "0") == "1",
         "CONTENT_ROOT": os.environ.get("ESAFETY_CONTENT_ROOT", str(Path(__file__).resolve().parent.parent)),
+        # Uploads: a class list CSV is at most 2 MB (esafety/roster.py); its import preview carries it back signed.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         # Staff with DSL or admin roles must use an authenticator app (TOTP).
         "REQUIRE_SECOND_FACTOR": os.environ.get("ESAFETY_REQUIRE_SECOND_FACTOR", "1") == "1",
         # DSL alerts (esafety/alerts.py). No SMTP host: alerts are printed by the worker (development and

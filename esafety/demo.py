@@ -2,7 +2,7 @@
 
 import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -10,7 +10,8 @@ from .content import catalogue
 from .extensions import db
 from .marking import encode_answer, mark_quiz, mark_scenario
 from .models import (
-    Assignment, LessonProgress, ParentLink, QuizAttempt, QuizResponse, School, SchoolClass, User, utcnow,
+    MEDIA_PURPOSES, Assignment, LessonProgress, MediaConsent, ParentLink, QuizAttempt, QuizResponse, School,
+    SchoolClass, User, this_school_year, utcnow,
 )
 from .passcodes import PICTURES
 
@@ -24,16 +25,19 @@ STAFF = {
 PARENT = ("Amina Yusuf", "parent@oakfield.example", "demo-parent-birch-2026")
 # Fixed so the printed demo authenticator secrets keep working; demo accounts only.
 TOTP_SECRETS = {"dsl": "JBSWY3DPEHPK3PXPDEMODSLSECRET234", "admin": "KRSXG5CTMVRXEZLUDEMOADMINSEC234"}
-CLASSES = (("Year 2 Hazel", 2, "CEDAR3"), ("Year 5 Rowan", 5, "WHEAT7"))
+# Year 6 Cedar is there so the September rollover has leavers to show (its pupils leave at the next rollover).
+CLASSES = (("Year 2 Hazel", 2, "CEDAR3"), ("Year 5 Rowan", 5, "WHEAT7"), ("Year 6 Cedar", 6, "PEAR49"))
 FIRST_NAMES = (
     "Maya", "Amir", "Zainab", "Leo", "Priya", "Kofi", "Ellie", "Tomasz", "Aisha", "Jack", "Mei", "Oscar",
     "Freya", "Yusuf", "Isla", "Dev", "Grace", "Mohammed", "Ruby", "Kai", "Sofia", "Noah", "Hana", "Ethan",
     "Amara", "Finn", "Layla", "Arjun", "Chloe", "Luca", "Nia", "Harry", "Eva", "Ibrahim", "Poppy", "Theo",
     "Zara", "Alfie", "Ananya", "George", "Lily", "Jamal", "Olivia", "Ravi", "Rosie", "Samuel", "Fatima",
     "Max", "Daisy", "Omar", "Matilda", "Ben", "Iqra", "Reuben", "Leah", "Kian", "Ada", "Ryan", "Aria", "Joel",
+    "Bilal", "Elsie", "Tariq", "Niamh", "Kwame", "Esther", "Callum", "Yasmin", "Dylan", "Ayesha", "Rhys", "Maisie",
+    "Hamza", "Orla", "Zain", "Phoebe", "Jonah", "Anaya", "Lewis", "Tia", "Emeka", "Ivy", "Krish", "Sienna",
 )
 INITIALS = "ABCDEFGHJKLMNPRSTW"
-CLASS_SIZES = (27, 29)
+CLASS_SIZES = (27, 29, 24)
 
 
 def _pupils(index: int, size: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -117,6 +121,8 @@ def seed(if_empty: bool = False) -> bool:
                    "headteacher through the school office, then follow the complaints policy on our website.",
         headteacher_name="Mrs Grace Adeyemi",
         headteacher_email="head@oakfield.example",
+        # The demo is still in last school year, so an admin can try the September rollover on it.
+        school_year=this_school_year() - 1,
     )
     db.session.add(school)
     db.session.flush()
@@ -144,10 +150,29 @@ def seed(if_empty: bool = False) -> bool:
     db.session.add(parent)
     db.session.flush()
     db.session.add(ParentLink(parent_id=parent.id, pupil_id=classes[1].pupils[0].id))
+    consent_rng = random.Random(18)  # nosec B311: demo consent forms, not a secret
     for school_class in classes:
         seed_progress(school_class, staff["teacher"], rng)
+        seed_consent(school_class, school.school_year, staff["admin"], consent_rng)
     db.session.commit()
     return True
+
+
+def seed_consent(school_class: SchoolClass, school_year: int, office: User, rng: random.Random) -> None:
+    """Paper consent forms as a real class has them: most say yes to everything, a few say no to some uses,
+    and a couple have not come back. The demo parent's child has said yes to everything."""
+    for index, pupil in enumerate(school_class.pupils):
+        roll = rng.random()
+        if roll < 0.08 and index:
+            continue  # form not returned
+        refused = set() if roll < 0.85 or not index else set(rng.sample(sorted(MEDIA_PURPOSES), rng.randint(1, 3)))
+        if index == 3:
+            refused = {"in_school", "website", "social_media", "press"}  # every class has a "do not photograph"
+        for purpose in MEDIA_PURPOSES:
+            db.session.add(MediaConsent(pupil_id=pupil.id, purpose=purpose, given=purpose not in refused,
+                                        school_year=school_year, source="office", recorded_by_id=office.id,
+                                        recorded_by_name=office.name,
+                                        recorded_at=datetime(school_year, 9, 12, 10, rng.randint(0, 59))))
 
 
 def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) -> None:

@@ -12,7 +12,7 @@ MESSAGES = {
     403: ("This page is not for you", "Your account cannot open this page. If you think it should, ask the school."),
     404: ("We could not find that page", "The link may be old, or the page may have moved."),
     405: ("That did not work", "Go back and use the buttons on the page."),
-    413: ("That was too big", "What you sent was too big. Try something shorter."),
+    413: ("That was too big", "What you sent was too big. Try something shorter, or a smaller file (class lists up to 2 MB)."),
     429: ("Too many tries", "Please wait a few minutes before you try again. If you are stuck, ask a grown-up or your teacher."),
     500: ("Something went wrong on our side", "It was not your fault. Please try again in a moment."),
 }

@@ -25,8 +25,27 @@ def new_join_code() -> str:
 
 
 def key_stage_for(year_group: int) -> str:
-    """Years 1-2 are Key Stage 1; Years 3-6 are Key Stage 2."""
+    """Reception and Years 1-2 use the Key Stage 1 material; Years 3-6 are Key Stage 2."""
     return "KS1" if year_group <= 2 else "KS2"
+
+
+RECEPTION = 0
+LEAVING_YEAR = 6  # the last year of an English primary school
+
+
+def year_name(year_group: int) -> str:
+    """ "Reception" or "Year 4"."""
+    return "Reception" if year_group == RECEPTION else f"Year {year_group}"
+
+
+def school_year_of(day: date) -> int:
+    """The school year a day falls in, named by the calendar year its autumn term starts (1 September)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def this_school_year() -> int:
+    """The school year today falls in (UTC)."""
+    return school_year_of(utcnow().date())
 
 
 class School(db.Model):
@@ -46,6 +65,9 @@ class School(db.Model):
     # Told when a concern waits unacknowledged too long (escalation), alongside the deputy DSLs.
     headteacher_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     headteacher_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    # The school year the school is in (2026 means 2026/27): moved on by the September rollover, and the year
+    # against which photo and video consent counts as renewed.
+    school_year: so.Mapped[int] = so.mapped_column(default=this_school_year)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
@@ -56,6 +78,7 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint("kind IN ('pupil', 'parent', 'staff')", name="kind"),
         sa.CheckConstraint("kind = 'pupil' OR email IS NOT NULL", name="adults_have_email"),
         sa.CheckConstraint("kind <> 'pupil' OR email IS NULL", name="pupils_have_no_email"),
+        sa.Index("ix_user_school_mis", "school_id", "mis_id_hash", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -85,6 +108,12 @@ class User(UserMixin, db.Model):
     totp_last_step: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_sign_in_at: so.Mapped[datetime | None]
+    # Pupils imported from the school's MIS: an HMAC of the MIS's own pupil id (never the UPN), so a second
+    # import finds them again without esafety holding the id itself.
+    mis_id_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Leavers: when they left (their account closed then) and the day their data is due for deletion.
+    left_at: so.Mapped[datetime | None]
+    delete_after: so.Mapped[date | None] = so.mapped_column(index=True)
 
     school: so.Mapped[School | None] = so.relationship()
     school_class: so.Mapped["SchoolClass | None"] = so.relationship(back_populates="pupils")
@@ -144,7 +173,7 @@ class SchoolClass(db.Model):
     """A class of pupils in one year group, taught by one or more teachers."""
 
     __tablename__ = "school_class"
-    __table_args__ = (sa.CheckConstraint("year_group BETWEEN 1 AND 6", name="year_group"),)
+    __table_args__ = (sa.CheckConstraint("year_group BETWEEN 0 AND 6", name="year_group"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id"), index=True)
@@ -266,6 +295,50 @@ class Assignment(db.Model):
     due_on: so.Mapped[date | None]
     set_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Rollover(db.Model):
+    """One school's move into a new school year: what changed, so it runs once and can be undone."""
+
+    __table_args__ = (sa.UniqueConstraint("school_id", "school_year"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    school_year: so.Mapped[int]  # the year moved into
+    run_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    run_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Each class's year group, name, teachers and archive state before, and each leaver's class and card.
+    before: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+
+
+MEDIA_PURPOSES = {
+    "in_school": "Photos and video in school (displays, learning records)",
+    "website": "The school website",
+    "social_media": "The school's social media",
+    "press": "Newspapers and other press",
+}
+SHORT_PURPOSES = {"in_school": "In school", "website": "Website", "social_media": "Social media", "press": "Press"}
+
+
+class MediaConsent(db.Model):
+    """A parent's current answer on one use of photos and video of their child, for one school year."""
+
+    __tablename__ = "media_consent"
+    __table_args__ = (
+        sa.UniqueConstraint("pupil_id", "purpose"),
+        sa.CheckConstraint("purpose IN ('in_school', 'website', 'social_media', 'press')", name="purpose"),
+        sa.CheckConstraint("source IN ('parent', 'office')", name="source"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pupil_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(20))
+    given: so.Mapped[bool]
+    school_year: so.Mapped[int]  # the school year the answer was given for; an older one is "renewal due"
+    source: so.Mapped[str] = so.mapped_column(sa.String(10))  # the parent online, or the office from a paper form
+    recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_by_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    recorded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class AuditLog(db.Model):

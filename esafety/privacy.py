@@ -16,7 +16,7 @@ from .audit import record
 from .content import catalogue
 from .extensions import db
 from .models import (
-    AuditLog, Concern, LessonProgress, ParentLink, ParentLinkCode, QuizAttempt, QuizResponse, User, utcnow,
+    AuditLog, Concern, LessonProgress, MediaConsent, ParentLink, ParentLinkCode, QuizAttempt, QuizResponse, User, utcnow,
 )
 
 # Retention periods, as the school's records policy and the privacy notice state them.
@@ -28,6 +28,18 @@ SAFEGUARDING = ("Until the child is 25, following the school's records policy (I
                 "never deleted with the pupil's account.")
 AUDIT = ("Kept as the school's security record. Entries about a pupil are deleted with the pupil, except those "
          "about safeguarding records, which are kept as long as the records.")
+LEAVERS = ("A leaver's account is closed on the day they leave (the September rollover), and everything about "
+           "them is deleted at the end of the autumn term after they leave (31 December) by the daily retention "
+           "job (flask retention delete-due), which logs each deletion.")
+CONSENT = ("While the pupil is at the school: each answer holds for the school year it was given for, then shows "
+           "as renewal due; deleted with the pupil. Every change is also in the audit log.")
+
+
+def leaver_deletion_date(school_year: int) -> date:
+    """When a pupil who left before the given school year is deleted: the end of its autumn term (31 December)."""
+    return date(school_year, 12, 31)
+
+
 SAFEGUARDING_NOTE = "Safeguarding records are kept for the retention period: until the child is 25, per the school's records policy."
 
 # What deleting a pupil does to a table's rows about them.
@@ -80,6 +92,7 @@ REGISTRY: dict[str, Table] = {
                                   personal=True),
             "headteacher_email": c("Where escalations of unacknowledged concerns are emailed (never with a child's "
                                    "details).", personal=True),
+            "school_year": c("The school year the school is in; consent given for an earlier year is renewal due."),
             "created_at": CREATED,
         }),
     "school_class": Table(
@@ -95,7 +108,7 @@ REGISTRY: dict[str, Table] = {
         }),
     "user": Table(
         "Everyone who signs in: pupils (first name and initial only), parents and staff.",
-        "Pupils: " + WHILE_PUPIL + " Adults: " + WHILE_ACCOUNT, DELETED, {
+        "Pupils: " + WHILE_PUPIL + " " + LEAVERS + " Adults: " + WHILE_ACCOUNT, DELETED, {
             "id": ID,
             "school_id": c("The school the person belongs to."),
             "kind": c("Pupil, parent or staff: decides what they may see."),
@@ -118,6 +131,10 @@ REGISTRY: dict[str, Table] = {
             "totp_last_step": c("Stops an authenticator code being used twice."),
             "created_at": CREATED,
             "last_sign_in_at": c("Shows staff when an account was last used (joiners and leavers)."),
+            "mis_id_hash": c("Finds a pupil again on the next import from the school's MIS: a keyed hash (HMAC) of "
+                             "the MIS's own pupil id, never the id itself and never the UPN."),
+            "left_at": c("When a pupil left the school (their account was closed then)."),
+            "delete_after": c("The day a leaver's data is due for deletion.", LEAVERS),
         }),
     "recovery_code": Table(
         "One-time codes a DSL or admin uses if their authenticator app is lost.", WHILE_ACCOUNT, DELETED, {
@@ -197,6 +214,30 @@ REGISTRY: dict[str, Table] = {
             "due_on": c("Optional due date."),
             "set_by_id": c("The teacher who set it."),
             "created_at": CREATED,
+        }),
+    "rollover": Table(
+        "Each move into a new school year, so it runs once a year and can be undone until a pupil signs in.",
+        WHILE_SCHOOL, NOT_PUPIL_DATA, {
+            "id": ID,
+            "school_id": c("The school."),
+            "school_year": c("The school year moved into."),
+            "run_at": c("When it ran (UTC)."),
+            "run_by_id": c("The admin who ran it."),
+            "before": c("Each class's year group, name and teachers before, and each leaver's account id and class "
+                        "(ids only, no names), to undo it."),
+        }),
+    "media_consent": Table(
+        "The photo and video consent register: a parent's yes or no for each use of photos and video of their "
+        "child, so staff know who must not be photographed or named.", CONSENT, DELETED, {
+            "id": ID,
+            "pupil_id": c("The child."),
+            "purpose": c("In school, the school website, the school's social media, or the press."),
+            "given": c("Yes or no."),
+            "school_year": c("The school year it was given for; an earlier year is renewal due (not given)."),
+            "source": c("Given by the parent online, or recorded by the office from a paper form."),
+            "recorded_by_id": c("Who recorded it (accountability)."),
+            "recorded_by_name": c("Who recorded it, kept if their account is deleted.", personal=True),
+            "recorded_at": c("When it was recorded (UTC)."),
         }),
     "audit_log": Table(
         "Who did what and when (UTC): sign-ins, refusals, every view and change of a concern, exports and "
@@ -306,6 +347,8 @@ def pupil_record(pupil: User) -> dict:
     audit = db.session.execute(
         sa.select(AuditLog, User.name).outerjoin(User, User.id == AuditLog.actor_id)
         .where(pupil_audit_filter(pupil.id)).order_by(AuditLog.id)).all()
+    consents = db.session.scalars(sa.select(MediaConsent).where(MediaConsent.pupil_id == pupil.id)
+                                  .order_by(MediaConsent.purpose)).all()
     school_class = pupil.school_class
 
     def title(items, item_id):
@@ -326,6 +369,9 @@ def pupil_record(pupil: User) -> dict:
             "can_sign_in": pupil.active,
             "picture_passcode": "set (the pictures are not included in this export)" if pupil.passcode else "not set",
             "login_card": "issued" if pupil.card_token_hash else "none",
+            "left_at": _when(pupil.left_at),
+            "data_deleted_after": _when(pupil.delete_after),
+            "imported_from_mis": pupil.mis_id_hash is not None,
         },
         "class": {"name": school_class.name, "year_group": school_class.year_group,
                   "key_stage": school_class.key_stage} if school_class else None,
@@ -345,6 +391,10 @@ def pupil_record(pupil: User) -> dict:
                 "understanding": r.understanding,
             } for r in row.responses],
         } for row in attempts],
+        "photo_and_video_consent": [{
+            "purpose": row.purpose, "given": row.given, "school_year": f"{row.school_year}/{(row.school_year + 1) % 100:02d}",
+            "source": row.source, "recorded_by": row.recorded_by_name, "recorded_at": _when(row.recorded_at),
+        } for row in consents],
         "parent_links": [{"parent": name, "linked_at": _when(link.created_at)} for link, name in links],
         "parent_link_codes": [{"created_at": _when(code.created_at), "expires_at": _when(code.expires_at),
                                "used_at": _when(code.used_at)} for code in codes],
@@ -385,13 +435,14 @@ class Erasure:
     quiz_responses: int
     parent_links: int
     parent_link_codes: int
+    media_consents: int
     audit_entries: int
     safeguarding_kept: int
 
 
-def erase_pupil(pupil: User, by: User) -> Erasure:
+def erase_pupil(pupil: User, by: User | None, reason: str = "") -> Erasure:
     """Delete a pupil and all their data except safeguarding records, and record the deletion."""
-    pupil_id = pupil.id
+    pupil_id, school_id = pupil.id, pupil.school_id
     attempts = sa.select(QuizAttempt.id).where(QuizAttempt.pupil_id == pupil_id).scalar_subquery()
 
     def delete(statement) -> int:
@@ -404,15 +455,17 @@ def erase_pupil(pupil: User, by: User) -> Erasure:
         lessons=delete(sa.delete(LessonProgress).where(LessonProgress.pupil_id == pupil_id)),
         parent_links=delete(sa.delete(ParentLink).where(ParentLink.pupil_id == pupil_id)),
         parent_link_codes=delete(sa.delete(ParentLinkCode).where(ParentLinkCode.pupil_id == pupil_id)),
+        media_consents=delete(sa.delete(MediaConsent).where(MediaConsent.pupil_id == pupil_id)),
         audit_entries=delete(sa.delete(AuditLog).where(pupil_audit_filter(pupil_id))),
         safeguarding_kept=count_concerns(pupil_id),
     )
     db.session.delete(pupil)
     db.session.flush()
-    record("pupil deleted", user=by, target=f"pupil:{pupil_id}",
-           detail=f"{erasure.lessons} lessons, {erasure.quiz_attempts} quiz attempts, {erasure.parent_links} "
+    record("pupil deleted", user=by, target=f"pupil:{pupil_id}", school_id=school_id,
+           detail=f"{reason}{erasure.lessons} lessons, {erasure.quiz_attempts} quiz attempts, {erasure.parent_links} "
                   "parent links deleted")
     if erasure.safeguarding_kept:
         # The DSL, not the admin, is told that records about a deleted pupil are now kept unlinked.
-        record("pupil account deleted; concerns kept", user=by, target="concerns", detail=f"pupil:{pupil_id}")
+        record("pupil account deleted; concerns kept", user=by, target="concerns", detail=f"pupil:{pupil_id}",
+               school_id=school_id)
     return erasure

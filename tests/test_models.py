@@ -36,17 +36,20 @@ def test_one_progress_row_per_pupil_and_lesson(school):
     db.session.rollback()
 
 
-def test_year_group_is_primary(school):
-    """Classes are Years 1 to 6."""
-    db.session.add(SchoolClass(school_id=school.school.id, name="Reception", year_group=0))
+@pytest.mark.parametrize("year", [-1, 7])
+def test_year_group_is_primary(school, year):
+    """Classes are Reception (0) to Year 6: nursery and secondary years are refused by the database."""
+    db.session.add(SchoolClass(school_id=school.school.id, name="Not primary", year_group=year))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+    db.session.add(SchoolClass(school_id=school.school.id, name="Reception Acorn", year_group=0))
+    db.session.commit()
 
 
-@pytest.mark.parametrize("year, stage", [(1, "KS1"), (2, "KS1"), (3, "KS2"), (6, "KS2")])
+@pytest.mark.parametrize("year, stage", [(0, "KS1"), (1, "KS1"), (2, "KS1"), (3, "KS2"), (6, "KS2")])
 def test_key_stage_follows_year_group(year, stage):
-    """Years 1-2 are KS1 and Years 3-6 KS2."""
+    """Reception uses the KS1 material with Years 1-2; Years 3-6 are KS2."""
     assert key_stage_for(year) == stage
 
 

@@ -1,7 +1,7 @@
 """Forms for school admins: the school's settings, finding pupils, and confirming a deletion."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -56,3 +56,39 @@ class DeletePupilForm(FlaskForm):
 
     confirm = BooleanField("I understand this deletes this pupil's account and learning records for good",
                            validators=[DataRequired(message="Tick the box to confirm.")])
+
+
+class RolloverForm(FlaskForm):
+    """Run the new school year: the year it moves into, and a teacher choice per class (added per school)."""
+
+    target_year = HiddenField(validators=[DataRequired()])
+
+
+def rollover_form(plan) -> RolloverForm:
+    """The rollover form with one teacher choice for each class that moves up (the default keeps teachers
+    with their year group)."""
+    names = {t.id: t.name for t in plan.teachers}
+
+    class Form(RolloverForm):
+        """The rollover form for this school's classes."""
+
+    for move in plan.moves:
+        if move.new_year is None:
+            continue
+        default = ", ".join(names.get(i, "a former teacher") for i in move.default_teacher_ids) or "no teacher"
+        choices = [("default", f"{default} (suggested)")] + [(str(t.id), t.name) for t in plan.teachers] + [
+            ("none", "No teacher yet")]
+        setattr(Form, f"teacher_{move.school_class.id}",
+                SelectField(f"Teacher of {move.new_name}", choices=choices, default="default"))
+    return Form()
+
+
+def teacher_choices(form: RolloverForm, plan) -> dict[int, list[int]]:
+    """The teachers chosen for each class (classes left on the suggestion are not listed)."""
+    chosen = {}
+    for move in plan.moves:
+        field = form._fields.get(f"teacher_{move.school_class.id}")
+        if field is None or field.data in (None, "default"):
+            continue
+        chosen[move.school_class.id] = [] if field.data == "none" else [int(field.data)]
+    return chosen

@@ -7,13 +7,16 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import consent, privacy, schoolyear
 from ..access import school_pupil_or_404
-from .. import privacy
 from ..audit import record
+from ..auth.forms import EmptyForm
 from ..extensions import db
-from ..models import School, SchoolClass, User
+from ..models import School, SchoolClass, User, year_name
+from ..parents.forms import ConsentForm
 from ..schoolhours import describe_minutes
 from . import bp
+from . import forms as admin_forms
 from .forms import SETTINGS_FIELDS, DeletePupilForm, PupilSearchForm, SchoolSettingsForm
 
 
@@ -125,3 +128,66 @@ def delete_pupil(pupil_id: int):
 def privacy_register():
     """Every table and column esafety keeps, with its purpose, retention and what deleting a pupil does."""
     return render_template("admin/privacy_register.html", registry=privacy.REGISTRY)
+
+
+# The new school year ----------------------------------------------------------------------------------------
+
+
+@bp.route("/new-school-year", methods=["GET", "POST"])
+def new_year():
+    """Preview the September rollover, then run it: classes move up a year, Year 6 leave."""
+    school = my_school()
+    plan = schoolyear.plan_rollover(school)
+    form = admin_forms.rollover_form(plan)
+    if form.validate_on_submit():
+        if form.target_year.data != str(plan.target_year) or not plan.can_run:
+            flash(f"Nothing was changed: the school is already in {schoolyear.school_year_label(school.school_year)}.",
+                  "info")
+            return redirect(url_for("admin.new_year"))
+        rollover = schoolyear.run_rollover(plan, current_user, admin_forms.teacher_choices(form, plan))
+        db.session.commit()
+        if rollover:
+            flash(f"Welcome to {schoolyear.school_year_label(rollover.school_year)}. Every class has moved up; "
+                  f"{plan.leavers} leavers' accounts are closed. Parents are asked to renew photo consent.", "info")
+        return redirect(url_for("admin.new_year"))
+    form.target_year.data = str(plan.target_year)
+    _, blocker = schoolyear.undo_blocker(school)
+    return render_template("admin/new_year.html", plan=plan, form=form, undo_form=EmptyForm(), blocker=blocker,
+                           label=schoolyear.school_year_label, year_name=year_name,
+                           retention=privacy.LEAVERS), 400 if form.errors else 200
+
+
+@bp.post("/new-school-year/undo")
+def undo_new_year():
+    """Undo this year's rollover, while no pupil has signed in since it ran."""
+    school = my_school()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    _, blocker = schoolyear.undo_blocker(school)
+    if blocker:
+        flash(blocker, "error")
+    elif schoolyear.undo_rollover(school, current_user):
+        db.session.commit()
+        flash(f"Undone: the school is back in {schoolyear.school_year_label(school.school_year)}.", "info")
+    return redirect(url_for("admin.new_year"))
+
+
+# Photo and video consent from paper forms -------------------------------------------------------------------
+
+
+@bp.route("/pupils/<int:pupil_id>/consent", methods=["GET", "POST"])
+def pupil_consent(pupil_id: int):
+    """Record the answers on a parent's paper consent form for this school year."""
+    pupil = school_pupil_or_404(pupil_id)
+    school = my_school()
+    form = ConsentForm()
+    if form.validate_on_submit():
+        changes = consent.record_answers(pupil, form.answers(), current_user, "office", school.school_year)
+        db.session.commit()
+        flash(f"Saved for {pupil.display_name}: " + ("; ".join(changes) if changes else "no change") + ".", "info")
+        return redirect(url_for("admin.pupil_consent", pupil_id=pupil.id))
+    answers = consent.register([pupil.id], school.school_year)[pupil.id]
+    if request.method == "GET":
+        form.fill(answers)
+    return render_template("admin/pupil_consent.html", pupil=pupil, form=form, answers=answers,
+                           year=schoolyear.school_year_label(school.school_year)), 400 if form.errors else 200

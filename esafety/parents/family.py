@@ -12,10 +12,12 @@ from ..content import catalogue
 from ..extensions import db
 from ..learning import lesson_progress, quiz_summaries
 from ..linking import redeem
-from ..models import ParentLink, User
+from .. import consent
+from ..models import ParentLink, School, User, this_school_year
+from ..schoolyear import school_year_label
 from ..throttle import Bucket, reserve
 from . import bp, family_bp
-from .forms import DeleteAccountForm, LinkForm, RegisterForm
+from .forms import ConsentForm, DeleteAccountForm, LinkForm, RegisterForm
 
 
 
@@ -62,7 +64,14 @@ def _create_parent(form: RegisterForm, email: str) -> None:
 def home():
     """The parent's linked children, and how to link another."""
     links = db.session.scalars(sa.select(ParentLink).where(ParentLink.parent_id == current_user.id)).all()
-    return render_template("parents/family_home.html", children=[link.pupil for link in links],
+    children = [link.pupil for link in links]
+    years = dict(db.session.execute(sa.select(School.id, School.school_year).where(
+        School.id.in_({c.school_id for c in children}))).all()) if children else {}
+    answers = {}
+    for school_id, year in years.items():  # one query per school (a family's children share one, nearly always)
+        answers.update(consent.register([c.id for c in children if c.school_id == school_id], year))
+    renewal_due = [c for c in children if c.active and c.id in answers and consent.needs_renewal(answers[c.id])]
+    return render_template("parents/family_home.html", children=children, renewal_due=renewal_due,
                            form=LinkForm(), delete_form=DeleteAccountForm(), empty=EmptyForm())
 
 
@@ -97,8 +106,11 @@ def child(pupil_id: int):
     results = quiz_summaries(pupil.id)
     quizzes = [(content.quizzes[qid], summary) for qid, summary in results.items()
                if qid in content.quizzes and summary.attempts]
+    school_year = _school_year(pupil)
     return render_template("parents/child.html", pupil=pupil, done=done, quizzes=quizzes, key_stage=key_stage,
-                           total=len(content.lessons_for(key_stage, year_group)), form=EmptyForm())
+                           total=len(content.lessons_for(key_stage, year_group)), form=EmptyForm(),
+                           consent=consent.register([pupil.id], school_year)[pupil.id],
+                           year=school_year_label(school_year))
 
 
 @family_bp.post("/children/<int:pupil_id>/unlink")
@@ -129,3 +141,27 @@ def delete_account():
     session.clear()
     flash("Your account has been deleted.", "info")
     return redirect(url_for("parents.index"))
+
+
+@family_bp.route("/children/<int:pupil_id>/consent", methods=["GET", "POST"])
+def consent_form(pupil_id: int):
+    """Give or withdraw consent for photos and video of this child, for this school year (takes effect at once)."""
+    pupil = my_child_or_404(pupil_id)
+    school_year = _school_year(pupil)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        changes = consent.record_answers(pupil, form.answers(), current_user, "parent", school_year)
+        db.session.commit()
+        flash("Saved. " + ("; ".join(changes) + ". Staff see this straight away." if changes else "Nothing changed."),
+              "info")
+        return redirect(url_for("family.child", pupil_id=pupil.id))
+    answers = consent.register([pupil.id], school_year)[pupil.id]
+    if not form.is_submitted():
+        form.fill(answers)
+    return render_template("parents/consent.html", pupil=pupil, form=form, answers=answers,
+                           year=school_year_label(school_year)), 400 if form.errors else 200
+
+
+def _school_year(pupil: User) -> int:
+    """The school year the child's school is in."""
+    return db.session.scalar(sa.select(School.school_year).where(School.id == pupil.school_id)) or this_school_year()

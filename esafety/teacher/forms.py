@@ -1,12 +1,13 @@
 """Teacher forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..auth.forms import EMAIL_PATTERN, strip
 
-YEAR_GROUPS = [(year, f"Year {year}") for year in range(1, 7)]
+YEAR_GROUPS = [(0, "Reception")] + [(year, f"Year {year}") for year in range(1, 7)]
 
 
 class ClassForm(FlaskForm):
@@ -93,3 +94,48 @@ class EvidenceForm(FlaskForm):
         """Every framework version can be chosen."""
         super().__init__(*args, **kwargs)
         self.framework.choices = [(f.key, f.choice_label(today)) for f in frameworks]
+
+
+class RosterUploadForm(FlaskForm):
+    """Upload the class list CSV exported from the school's MIS."""
+
+    file = FileField("Class list exported from your MIS (CSV)",
+                     validators=[FileRequired(message="Choose the CSV file to upload.")])
+
+
+class RosterPreviewForm(FlaskForm):
+    """The preview's column choices, the file carried signed, and Preview again or Import."""
+
+    payload = HiddenField(validators=[DataRequired()])
+    mis_id = SelectField("MIS pupil id (not the UPN)", validators=[Optional()])
+    forename = SelectField("Legal forename", validators=[Optional()])
+    preferred_forename = SelectField("Preferred forename (used when filled in)", validators=[Optional()])
+    surname = SelectField("Legal surname (only its initial is kept)", validators=[Optional()])
+    preferred_surname = SelectField("Preferred surname (used when filled in)", validators=[Optional()])
+    year = SelectField("Year group", validators=[Optional()])
+    # "class" is a Python keyword, so the form field has another name.
+    class_column = SelectField("Registration group or class", validators=[Optional()])
+    action = HiddenField()  # set by the button pressed: "import" imports, anything else previews
+
+    MAPPED = ("mis_id", "forename", "preferred_forename", "surname", "preferred_surname", "class_column", "year")
+
+    def set_columns(self, headers: list[str]) -> None:
+        """Offer every column of the file for every field."""
+        choices = [("", "(none)")] + [(str(i), h or f"Column {i + 1}") for i, h in enumerate(headers)]
+        for name in self.MAPPED:
+            self[name].choices = choices
+
+    def mapping(self, width: int) -> dict[str, int | None]:
+        """The chosen column for each field (None when none or out of range)."""
+        chosen = {}
+        for name in self.MAPPED:
+            value = self[name].data or ""
+            chosen["class" if name == "class_column" else name] = (
+                int(value) if value.isdigit() and int(value) < width else None)
+        return chosen
+
+    def show(self, mapping: dict[str, int | None]) -> None:
+        """Select the given mapping."""
+        for name in self.MAPPED:
+            index = mapping.get("class" if name == "class_column" else name)
+            self[name].data = "" if index is None else str(index)

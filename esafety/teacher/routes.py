@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import linking, progress, throttle
+from .. import consent, linking, progress, throttle
 from ..access import my_class_or_404, my_classes, my_pupil_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
@@ -63,11 +63,12 @@ def create_class():
 def class_view(class_id: int):
     """A class: its pupils, class code, co-teachers, and links to everything else."""
     school_class = my_class_or_404(class_id)
-    pupils = progress.class_pupils(school_class.id)
+    pupils, answers, _ = consent.class_register(school_class)
     rename = ClassForm(obj=school_class)
     return render_template("teacher/class.html", school_class=school_class, pupils=pupils, rename=rename,
                            add_form=PupilsForm(), co_form=CoTeacherForm(), form=EmptyForm(),
-                           targeted=wrong_pictures_today(pupils))
+                           targeted=wrong_pictures_today(pupils),
+                           kept_out={p.id: consent.restrictions(answers[p.id]) for p in pupils})
 
 
 @bp.post("/classes/<int:class_id>/rename")

@@ -105,4 +105,9 @@
     document.querySelectorAll("[data-read-aloud]").forEach(function (b) { setSpeaking(b, false); });
     clearHighlight();
   });
+  // "Print this list" buttons (hidden without JavaScript, where the browser's own Print works).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 }());
