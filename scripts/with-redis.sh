@@ -5,6 +5,11 @@ set -euo pipefail
 server=$(command -v redis-server || true)
 [ -n "$server" ] || { echo "redis-server not found (apt-get install redis-server)" >&2; exit 1; }
 port=${ESAFETY_REDIS_PORT:-56379}
+# Another run's Redis on that port would share its counters with this one: take the next free port instead.
+for _ in $(seq 1 20); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  port=$((port + 1))
+done
 dir=$(mktemp -d /tmp/esafety-redis.XXXXXX)
 "$server" --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$dir" --daemonize no \
   --protected-mode yes --logfile "$dir/log" &
@@ -16,10 +21,11 @@ stop() {
 }
 trap stop EXIT
 for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
   kill -0 "$pid" 2>/dev/null || { echo "redis-server did not start:" >&2; cat "$dir/log" >&2; exit 1; }
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
   sleep 0.1
 done
+kill -0 "$pid" 2>/dev/null || { echo "redis-server did not start:" >&2; cat "$dir/log" >&2; exit 1; }
 echo "Redis $("$server" --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
 export ESAFETY_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 "$@"

@@ -120,6 +120,7 @@ def make_app(database_url):
         return app
 
     app = build()
+    build.data_app = app  # the test's own app instance (see `app`): it also made the schema
     with app.app_context():
         if PG_URL:
             if not _pg_schema_ready:
@@ -144,8 +145,7 @@ def app(make_app):
     share a session, identity map or `g` with the test: a request sees only what the test committed.
     """
     application = make_app()
-    data = make_app()
-    with data.app_context():
+    with make_app.data_app.app_context():
         yield application
         db.session.remove()
 

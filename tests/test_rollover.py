@@ -155,7 +155,9 @@ def test_leavers_are_deleted_when_due_and_the_deletion_is_logged(app, oakfield):
     assert db.session.get(User, due_id) is None and db.session.get(User, later_id) is not None
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.target == f"pupil:{due_id}",
                                                         AuditLog.action == "pupil deleted"))
-    assert entry.detail.startswith("leaver, retention ended") and "1 safeguarding records kept" in entry.detail
+    assert entry.detail.startswith("leaver, retention ended") and "safeguarding" not in entry.detail
+    kept = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "pupil account deleted; concerns kept"))
+    assert kept.target == "concerns" and kept.detail == f"pupil:{due_id}"  # the DSL's record, not the admin's
     assert db.session.scalar(sa.select(LessonProgress.id).where(LessonProgress.pupil_id == due_id)) is None
 
 

@@ -35,6 +35,11 @@ def test_parent_links_child_and_sees_their_lessons(page, school):
     page.fill("#confirm", "our family passphrase")
     page.fill("#code", code)
     page.click("button:has-text('Create account')")
+    # Registration says the same whether or not the email was new, and the parent then signs in.
+    assert "If that email address is new to us" in page.inner_text("main")
+    page.fill("#email", "jo@home.example")
+    page.fill("#password", "our family passphrase")
+    page.click("button[type=submit]")
     page.click(f"text={school.pupil.display_name}")
     assert page.get_by_role("heading", level=1).inner_text() == "What Dev has learned"
     assert page.get_by_text("A is for Accepting").is_visible()
