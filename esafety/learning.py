@@ -128,6 +128,53 @@ def complete_lesson(pupil: User, lesson: Lesson) -> bool:
 # Quizzes --------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Move:
+    """Where the lesson player goes after a press: a step number (from 1), or the lesson's end."""
+
+    number: int | None = None
+    anchor: str | None = None
+    done: bool = False
+
+
+class NotAChoice(ValueError):
+    """The pressed choice is not one of the step's choices (a tampered or very old form)."""
+
+
+def step_allowed(lesson: Lesson, row: LessonProgress | None, index: int) -> int | None:
+    """None when the pupil may see step `index`; else the step number to send them to (the furthest reached).
+
+    Steps come one at a time: a finished lesson can be looked back at freely.
+    """
+    reached = furthest_step(lesson, row)
+    if index > reached and not (row and row.completed_at):
+        return reached + 1
+    return None
+
+
+def press(pupil: User, lesson: Lesson, row: LessonProgress | None, index: int, choice: int | None,
+          moving_on: bool) -> Move:
+    """The lesson player's one rule for a press on step `index`: save an answer, or move on (completing the
+    lesson at its last step once every check is answered). The caller commits."""
+    step = lesson.steps[index]
+    number = index + 1
+    if step.type == "check" and not moving_on:
+        if choice is None or not 0 <= choice < len(step.choices):
+            raise NotAChoice(choice)
+        answer_check(pupil, lesson, index, choice)
+        return Move(number, anchor="feedback")
+    if step.type == "check" and chosen_answer(lesson, row, index) is None:
+        return Move(number)  # answer this check first
+    if number == len(lesson.steps):
+        missing = unanswered_checks(lesson, row)
+        if missing:
+            return Move(missing[0] + 1)
+        complete_lesson(pupil, lesson)
+        return Move(done=True)
+    reach_step(pupil, lesson, index + 1)
+    return Move(number + 1)
+
+
 def open_attempt(pupil: User, quiz) -> QuizAttempt:
     """The pupil's unfinished attempt at a quiz, or a new one; never two open at once."""
     attempts = db.session.scalars(

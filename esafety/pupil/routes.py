@@ -10,8 +10,7 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    answer_check, chosen_answer, complete_lesson, furthest_step, lesson_progress, progress_in, quiz_summaries,
-    reach_step, unanswered_checks,
+    NotAChoice, chosen_answer, furthest_step, lesson_progress, press, progress_in, quiz_summaries, step_allowed,
 )
 from ..models import Assignment
 from . import bp
@@ -80,46 +79,29 @@ def lesson(lesson_id: str):
 
 @bp.route("/lessons/<lesson_id>/step/<int:number>", methods=["GET", "POST"])
 def lesson_step(lesson_id: str, number: int):
-    """Show one step (numbered from 1); on POST save an answer or move on, then show the next page.
-
-    Steps come one at a time: a step beyond the furthest one reached sends the pupil back to that one.
-    """
+    """Show one step (numbered from 1); on POST save an answer or move on (learning.press), then redirect."""
     lesson = my_lesson_or_404(lesson_id)
     if not 1 <= number <= len(lesson.steps):
         abort(404)  # no such step
-    index = number - 1
-    step = lesson.steps[index]
-    form = EmptyForm()
     row = progress_in(current_user.id, lesson.id)
-    reached = furthest_step(lesson, row)
-    if index > reached and not (row and row.completed_at):
-        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=reached + 1))
+    elsewhere = step_allowed(lesson, row, number - 1)
+    if elsewhere is not None:
+        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=elsewhere))
     if request.method == "POST":
-        if step.type == "check" and "choice" in request.form:
-            choice = request.form.get("choice", type=int)
-            if choice is None or not 0 <= choice < len(step.choices):
-                abort(400)  # not one of the choices on the page
-            answer_check(current_user, lesson, index, choice)
-            db.session.commit()
-            return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number, _anchor="feedback"))
-        if step.type == "check" and chosen_answer(lesson, row, index) is None:
-            return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
-        if number == len(lesson.steps):
-            missing = unanswered_checks(lesson, row)
-            if missing:
-                return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=missing[0] + 1))
-            complete_lesson(current_user, lesson)
-            db.session.commit()
-            return redirect(url_for("pupil.lesson_done", lesson_id=lesson.id))
-        reach_step(current_user, lesson, index + 1)
+        try:
+            move = press(current_user, lesson, row, number - 1, request.form.get("choice", type=int),
+                         moving_on="choice" not in request.form)
+        except NotAChoice:
+            abort(400)  # not one of the choices on the page
         db.session.commit()
-        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number + 1))
+        if move.done:
+            return redirect(url_for("pupil.lesson_done", lesson_id=lesson.id))
+        return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=move.number, _anchor=move.anchor))
     rule = catalogue().smart_rules.rules[lesson.smart]
     return render_template(
-        "pupil/lesson_step.html", lesson=lesson, step=step, number=number, total=len(lesson.steps),
-        form=form, chosen=chosen_answer(lesson, row, index), rule=rule, rule_text=getattr(rule, lesson.key_stage),
-        smart_name=SMART_NAMES[lesson.smart],
-    )
+        "pupil/lesson_step.html", lesson=lesson, step=lesson.steps[number - 1], number=number,
+        total=len(lesson.steps), form=EmptyForm(), chosen=chosen_answer(lesson, row, number - 1), rule=rule,
+        rule_text=getattr(rule, lesson.key_stage), smart_name=SMART_NAMES[lesson.smart])
 
 
 @bp.get("/lessons/<lesson_id>/done")
