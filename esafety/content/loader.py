@@ -15,6 +15,7 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from . import readability
 from .schema import (
     Framework,
+    Guide,
     Lesson,
     ParentPage,
     Platform,
@@ -60,6 +61,7 @@ class Catalogue:
     statements: dict[str, Statement]
     smart_rules: SmartRules
     readability: dict[str, float] = field(default_factory=dict)
+    guides: dict[str, Guide] = field(default_factory=dict)
 
     @property
     def frameworks_by_key(self) -> dict[str, Framework]:
@@ -356,6 +358,8 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 
+    guides = _load_guides(root, lessons, quizzes, problems)
+
     # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
     covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
     for statement in statements.values():
@@ -375,4 +379,55 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         statements=statements,
         smart_rules=smart_rules,
         readability=grades,
+        guides=guides,
     )
+
+
+def quiz_misconceptions(quiz) -> set[str]:
+    """Every misconception a quiz's answers name."""
+    if isinstance(quiz, ScenarioQuiz):
+        answers = [c for node in quiz.nodes.values() for c in node.choices]
+    else:
+        answers = [a for q in quiz.questions for a in (*q.choices, *q.items)]
+    return {a.misconception for a in answers if a.misconception}
+
+
+def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Problem]) -> dict[str, Guide]:
+    """Read lessons/guides/: one complete teacher's guide per pupil lesson, its references checked."""
+    guides: dict[str, Guide] = {}
+    tags = {tag for quiz in quizzes.values() for tag in quiz_misconceptions(quiz)}
+    for path in sorted((root / "lessons" / "guides").glob("*.yaml")):
+        rel = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        guide = data and _parse(Guide, data, rel, problems)
+        if not guide:
+            continue
+        if guide.lesson != path.stem:
+            problems.append(Problem(rel, "lesson", f"must match the file name ({path.stem})"))
+        lesson = lessons.get(guide.lesson)
+        if lesson is None:
+            problems.append(Problem(rel, "lesson", f"unknown lesson {guide.lesson}"))
+            continue
+        if len(guide.step_notes) != len(lesson.steps):
+            problems.append(Problem(rel, "step_notes", f"one note per lesson step: the lesson has "
+                                    f"{len(lesson.steps)} steps, the guide {len(guide.step_notes)} notes"))
+        scenario = quizzes.get(guide.scenario)
+        if not isinstance(scenario, ScenarioQuiz):
+            problems.append(Problem(rel, "scenario", f"no scenario quiz called {guide.scenario}"))
+        elif scenario.key_stage != lesson.key_stage:
+            problems.append(Problem(rel, "scenario", f"{guide.scenario} is for the other key stage"))
+        for index, item in enumerate(guide.misconceptions):
+            if item.tag is not None and item.tag not in tags:
+                problems.append(Problem(rel, f"misconceptions.{index}.tag",
+                                        f"no quiz answer names the misconception {item.tag!r}"))
+        # A quiz that points teachers to this lesson: the guide answers at least one belief it names.
+        own = {t for q in quizzes.values() if q.lesson == lesson.id for t in quiz_misconceptions(q)}
+        if own and not own & {m.tag for m in guide.misconceptions}:
+            problems.append(Problem(rel, "misconceptions", "tag at least one misconception named by a quiz "
+                                    f"for this lesson ({sorted(own)[0]!r}, ...)"))
+        guides[guide.lesson] = guide
+    for lesson_id in lessons:
+        if lesson_id not in guides and not any(p.path == f"lessons/guides/{lesson_id}.yaml" for p in problems):
+            problems.append(Problem(f"lessons/guides/{lesson_id}.yaml", "",
+                                    "missing: every pupil lesson needs a complete teacher's guide"))
+    return guides

@@ -479,3 +479,85 @@ class ScenarioQuiz(QuizBase):
 
 
 Quiz = QuestionQuiz | ScenarioQuiz
+
+
+# Teacher's guides -----------------------------------------------------------------------------------------
+
+PLAN_PARTS = ("starter", "teaching", "activity", "plenary")
+PLAN_MINUTES = (30, 45)  # a primary computing or PSHE lesson: the whole plan fits between these
+
+
+class Term(Frozen):
+    """A key word and what it means, in words a child of the key stage understands."""
+
+    word: Text
+    meaning: Text
+
+
+class PlanPart(Frozen):
+    """One part of the timed lesson plan."""
+
+    part: Literal[PLAN_PARTS]  # type: ignore[valid-type]
+    minutes: int = Field(ge=2, le=30)
+    title: Text
+    what: Text
+
+
+class Misconception(Frozen):
+    """Something a child may say that shows a misunderstanding, and how to answer it.
+
+    `tag` is the exact misconception a quiz answer names (quizzes/), so the guide and the class's
+    misconception list speak of the same thing; it is left out only when no quiz names that belief.
+    """
+
+    listen_for: Text
+    respond: Text
+    tag: str | None = None
+
+
+class Adaptations(Frozen):
+    """Ways into the lesson for pupils with special educational needs and disabilities, and for EAL pupils."""
+
+    send: tuple[Text, ...] = Field(min_length=2)
+    eal: tuple[Text, ...] = Field(min_length=2)
+
+
+class Source(Frozen):
+    """Where a fact in the guide can be checked, and when it was."""
+
+    title: Text
+    url: Annotated[str, StringConstraints(pattern=r"^https://")]
+    checked: date
+
+
+class Guide(Frozen):
+    """A teacher's guide to one pupil lesson (lessons/guides/<lesson id>.yaml)."""
+
+    lesson: Slug
+    success_criteria: tuple[Text, ...] = Field(min_length=2, max_length=5)
+    vocabulary: tuple[Term, ...] = Field(min_length=3)
+    plan: tuple[PlanPart, ...]
+    discussion: tuple[Text, ...] = Field(min_length=3)
+    misconceptions: tuple[Misconception, ...] = Field(min_length=2)
+    adaptations: Adaptations
+    scenario: Slug
+    safeguarding: Text
+    step_notes: tuple[Text, ...] = Field(min_length=4, max_length=8)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @field_validator("plan")
+    @classmethod
+    def timed_plan(cls, plan):
+        """Starter, teaching, activity and plenary, in that order, adding up to 30-45 minutes."""
+        if tuple(p.part for p in plan) != PLAN_PARTS:
+            raise ValueError(f"the plan has the parts {', '.join(PLAN_PARTS)}, once each and in that order")
+        total = sum(p.minutes for p in plan)
+        low, high = PLAN_MINUTES
+        if not low <= total <= high:
+            raise ValueError(f"the plan adds up to {total} minutes: make it {low} to {high}")
+        return plan
+
+    @property
+    def minutes(self) -> int:
+        """The length of the whole plan."""
+        return sum(p.minutes for p in self.plan)
