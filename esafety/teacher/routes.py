@@ -456,4 +456,4 @@ def _titles() -> dict[str, str]:
     return {**{k: v.title for k, v in content.lessons.items()}, **{k: v.title for k, v in content.quizzes.items()}}
 
 
-from . import evidence, exports  # noqa: E402,F401  (CSV and evidence routes register on bp)
+from . import evidence, exports, teaching  # noqa: E402,F401  (CSV, evidence and teaching routes register on bp)
