@@ -90,6 +90,7 @@ def test_a_lesson_without_a_guide_fails_the_check(tmp_path):
         (lambda d: d["misconceptions"][0].update(tag="Thinks the moon is cheese."), "no quiz answer names"),
         (lambda d: [m.pop("tag", None) for m in d["misconceptions"]], "tag at least one misconception"),
         (lambda d: d.pop("safeguarding"), "safeguarding"),
+        (lambda d: d.update(parent_page="parent-nothing"), "no parent guide page called parent-nothing"),
         (lambda d: d["adaptations"].update(eal=[]), "adaptations.eal"),
         (lambda d: d["sources"][0].update(url="http://example.org"), "sources.0.url"),
     ],

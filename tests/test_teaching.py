@@ -112,3 +112,41 @@ def test_board_pages_make_no_third_party_requests(teacher):
     text = teacher.get("/teacher/lessons/ks2-reliable/present/2").get_data(as_text=True)
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', text)
     assert "/static/js/present.js" in text
+
+
+def test_letter_home_links_the_schools_own_guide_page(teacher, app):
+    """The letter's address and QR code are the school's own parent guide page, on the configured base URL."""
+    app.config["BASE_URL"] = "https://esafety.test-primary.example"
+    text = teacher.get("/teacher/lessons/ks2-topic-gaming-chat/letter").get_data(as_text=True)
+    assert "https://esafety.test-primary.example/parents/parent-gaming-chat" in text
+    assert "http://localhost" not in text
+    assert "<svg" in text and "QR code for the parent guide page" in text
+    lesson = catalogue().lessons["ks2-topic-gaming-chat"]
+    assert lesson.home_prompt.replace("'", "&#39;")[:40] in text
+
+
+def test_worksheet_asks_every_check_and_hides_the_answers(teacher):
+    """The worksheet lists every check question with all its choices, and no feedback or marked answer."""
+    lesson = catalogue().lessons["ks2-topic-screen-time"]
+    text = teacher.get("/teacher/lessons/ks2-topic-screen-time/worksheet").get_data(as_text=True)
+    for index in lesson.check_steps:
+        step = lesson.steps[index]
+        assert step.question.replace("'", "&#39;") in text
+        for choice in step.choices:
+            assert choice.text.replace("'", "&#39;") in text
+            assert choice.feedback.replace("'", "&#39;") not in text
+
+
+def test_plan_prints_the_timings_and_the_dsl(teacher):
+    """The printed plan gives each part's minutes and the school's DSL."""
+    guide = catalogue().guides["ks1-topic-screen-time"]
+    text = teacher.get("/teacher/lessons/ks1-topic-screen-time/plan").get_data(as_text=True)
+    for part in guide.plan:
+        assert f"<td>{part.minutes}</td>" in text
+    assert "Ms Dee Ess" in text
+
+
+@pytest.mark.parametrize("kind", ["plan", "worksheet", "letter"])
+def test_printables_of_unknown_lessons_are_not_found(teacher, kind):
+    """A printable for a lesson that does not exist is a 404."""
+    assert teacher.get(f"/teacher/lessons/nope/{kind}").status_code == 404

@@ -358,7 +358,7 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 
-    guides = _load_guides(root, lessons, quizzes, problems)
+    guides = _load_guides(root, lessons, quizzes, problems, parent_pages)
 
     # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
     covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
@@ -392,7 +392,8 @@ def quiz_misconceptions(quiz) -> set[str]:
     return {a.misconception for a in answers if a.misconception}
 
 
-def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Problem]) -> dict[str, Guide]:
+def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Problem],
+                 parent_pages: dict) -> dict[str, Guide]:
     """Read lessons/guides/: one complete teacher's guide per pupil lesson, its references checked."""
     guides: dict[str, Guide] = {}
     tags = {tag for quiz in quizzes.values() for tag in quiz_misconceptions(quiz)}
@@ -416,6 +417,8 @@ def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Proble
             problems.append(Problem(rel, "scenario", f"no scenario quiz called {guide.scenario}"))
         elif scenario.key_stage != lesson.key_stage:
             problems.append(Problem(rel, "scenario", f"{guide.scenario} is for the other key stage"))
+        if guide.parent_page not in parent_pages:
+            problems.append(Problem(rel, "parent_page", f"no parent guide page called {guide.parent_page}"))
         for index, item in enumerate(guide.misconceptions):
             if item.tag is not None and item.tag not in tags:
                 problems.append(Problem(rel, f"misconceptions.{index}.tag",

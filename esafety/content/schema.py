@@ -541,6 +541,7 @@ class Guide(Frozen):
     misconceptions: tuple[Misconception, ...] = Field(min_length=2)
     adaptations: Adaptations
     scenario: Slug
+    parent_page: Slug  # the parent guide page the lesson's letter home points to (lessons/parents/)
     safeguarding: Text
     step_notes: tuple[Text, ...] = Field(min_length=4, max_length=8)
     sources: tuple[Source, ...] = Field(min_length=1)

@@ -1,14 +1,18 @@
-"""Teaching from the front: the lesson list, each lesson's teacher's guide, present mode and the presenter view.
+"""Teaching from the front: the lesson list, teacher's guides, present mode, the presenter view and printables.
 
 Nothing here reads or writes anything about pupils: a teacher shows content, so every view is a GET that
 touches only the content catalogue and the teacher's own school settings (for the DSL's name).
 """
 
+import hashlib
+
+import segno
 from flask import abort, render_template
 from flask_login import current_user
 
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
+from ..links import external_url
 from . import bp
 
 
@@ -69,3 +73,35 @@ def presenter(lesson_id: str, number: int):
     context = slide_context(lesson_id, number)
     following = context["lesson"].steps[number] if number < context["total"] else None
     return render_template("teacher/presenter.html", following=following, **context)
+
+
+# Printables: each fits one A4 page in print (static/css/site.css, "Printables") -------------------------------
+
+
+@bp.get("/lessons/<lesson_id>/plan")
+def lesson_plan(lesson_id: str):
+    """The lesson plan on one printed page: objective, timings, questions, adaptations and the DSL."""
+    lesson, guide = lesson_or_404(lesson_id)
+    return render_template("teacher/print_plan.html", lesson=lesson, guide=guide, school=current_user.school)
+
+
+@bp.get("/lessons/<lesson_id>/worksheet")
+def worksheet(lesson_id: str):
+    """An unplugged worksheet for classes without devices: key words to match, the lesson's questions, a task."""
+    lesson, guide = lesson_or_404(lesson_id)
+    checks = [lesson.steps[i] for i in lesson.check_steps]
+    # Meanings in an order of their own (stable across prints, unrelated to the words' order), so matching is a task.
+    meanings = sorted((term.meaning for term in guide.vocabulary), key=lambda m: hashlib.sha256(m.encode()).digest())
+    rule = getattr(catalogue().smart_rules.rules[lesson.smart], lesson.key_stage)
+    return render_template("teacher/print_worksheet.html", lesson=lesson, guide=guide, checks=checks,
+                           meanings=meanings, rule=rule, smart_name=SMART_NAMES[lesson.smart])
+
+
+@bp.get("/lessons/<lesson_id>/letter")
+def parent_letter(lesson_id: str):
+    """A letter home about the lesson, with a QR code (made here) to the school's own parent guide page."""
+    lesson, guide = lesson_or_404(lesson_id)
+    link = external_url("parents.page", page_id=guide.parent_page)
+    qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
+    return render_template("teacher/print_letter.html", lesson=lesson, guide=guide, school=current_user.school,
+                           page=catalogue().parent_pages[guide.parent_page], link=link, qr=qr)
