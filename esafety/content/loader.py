@@ -20,6 +20,7 @@ from .schema import (
     ParentPage,
     Platform,
     PlatformFile,
+    Scheme,
     Question,
     QuestionQuiz,
     QuizChoice,
@@ -62,6 +63,7 @@ class Catalogue:
     smart_rules: SmartRules
     readability: dict[str, float] = field(default_factory=dict)
     guides: dict[str, Guide] = field(default_factory=dict)
+    scheme: Scheme | None = None
 
     @property
     def frameworks_by_key(self) -> dict[str, Framework]:
@@ -247,6 +249,8 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
 
     frameworks, statements = [], {}
     for path in sorted((root / "curriculum").glob("*.yaml")):
+        if path.name == SCHEME_FILE:
+            continue  # the scheme of work, read after the activities it sequences
         data = _read_yaml(path, root, problems)
         framework = data and _parse(Framework, data, str(path.relative_to(root)), problems)
         if framework:
@@ -359,6 +363,7 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         quizzes[quiz.id] = quiz
 
     guides = _load_guides(root, lessons, quizzes, problems, parent_pages)
+    scheme = _load_scheme(root, lessons, quizzes, statements, problems)
 
     # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
     covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
@@ -380,7 +385,48 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         smart_rules=smart_rules,
         readability=grades,
         guides=guides,
+        scheme=scheme,
     )
+
+
+SCHEME_FILE = "scheme.yaml"
+
+
+def scheme_required(statements: dict, activities: list, key_stage: str) -> set[str]:
+    """The required RSHE 2025 and computing statements a year of this key stage must cover: those its key
+    stage's activities teach (a statement no activity of the key stage teaches yet cannot be scheduled)."""
+    taught = {s for activity in activities if activity.key_stage == key_stage for s in activity.curriculum}
+    return {s.id for s in statements.values()
+            if s.required and s.id in taught and s.key_stage in (None, key_stage)
+            and (s.id.startswith("rshe2025-") or s.framework == "computing")}
+
+
+def _load_scheme(root: Path, lessons: dict, quizzes: dict, statements: dict, problems: list[Problem]):
+    """Read curriculum/scheme.yaml and check each year covers its key stage's required statements."""
+    path = root / "curriculum" / SCHEME_FILE
+    if not path.exists():
+        return None
+    rel = str(path.relative_to(root))
+    data = _read_yaml(path, root, problems)
+    scheme = data and _parse(Scheme, data, rel, problems)
+    if not scheme:
+        return None
+    activities = {**lessons, **quizzes}
+    for year in scheme.years:
+        for half, ids in enumerate(year.half_terms):
+            for activity_id in ids:
+                activity = activities.get(activity_id)
+                if activity is None:
+                    problems.append(Problem(rel, f"years.{year.year}.{half + 1}", f"no lesson or quiz {activity_id}"))
+                elif activity.key_stage != year.key_stage:
+                    problems.append(Problem(rel, f"years.{year.year}.{half + 1}",
+                                            f"{activity_id} is {activity.key_stage}, Year {year.year} is {year.key_stage}"))
+        covered = {s for ids in year.half_terms for i in ids if i in activities for s in activities[i].curriculum}
+        missing = scheme_required(statements, list(activities.values()), year.key_stage) - covered
+        if missing:
+            problems.append(Problem(rel, f"years.{year.year}", "the year does not cover required statement(s) "
+                                    + ", ".join(sorted(missing))))
+    return scheme
 
 
 def quiz_misconceptions(quiz) -> set[str]:

@@ -562,3 +562,53 @@ class Guide(Frozen):
     def minutes(self) -> int:
         """The length of the whole plan."""
         return sum(p.minutes for p in self.plan)
+
+
+# Scheme of work -------------------------------------------------------------------------------------------
+
+HALF_TERMS = ("Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2")
+
+
+class SchemeYear(Frozen):
+    """One year group's suggested sequence: the activity ids of each of the six half terms, in order."""
+
+    year: int = Field(ge=1, le=6)
+    half_terms: tuple[tuple[Slug, ...], ...] = Field(min_length=6, max_length=6)
+
+    @field_validator("half_terms")
+    @classmethod
+    def each_once(cls, half_terms):
+        """Every half term has something to teach, and no activity comes twice in a year."""
+        if any(not ids for ids in half_terms):
+            raise ValueError("every half term needs at least one lesson or quiz")
+        ids = [i for ids in half_terms for i in ids]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"an activity comes more than once in the year: {', '.join(repeated)}")
+        return half_terms
+
+    @property
+    def key_stage(self) -> str:
+        """KS1 for Years 1 and 2, KS2 for Years 3 to 6."""
+        return "KS1" if self.year <= 2 else "KS2"
+
+
+class Scheme(Frozen):
+    """curriculum/scheme.yaml: a suggested sequence for each year group, Year 1 to Year 6."""
+
+    checked: date
+    half_terms: tuple[str, ...]
+    years: tuple[SchemeYear, ...]
+
+    @model_validator(mode="after")
+    def six_years_six_half_terms(self):
+        """Years 1 to 6 once each, and the six half terms named in order."""
+        if self.half_terms != HALF_TERMS:
+            raise ValueError(f"half_terms must be {', '.join(HALF_TERMS)}")
+        if sorted(y.year for y in self.years) != [1, 2, 3, 4, 5, 6]:
+            raise ValueError("years: give each of Years 1 to 6 once")
+        return self
+
+    def year(self, year: int) -> SchemeYear:
+        """The suggested sequence for one year group."""
+        return next(y for y in self.years if y.year == year)

@@ -329,6 +329,21 @@ def cards(class_id: int):
 # Set work -------------------------------------------------------------------------------------------------
 
 
+def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, due_on=None, keep_due: bool = False) -> bool:
+    """Set one lesson or quiz for a class, once: work already set keeps its row (and, with keep_due, its due
+    date). Returns True when the work was newly set. The caller commits."""
+    exists = db.session.scalar(sa.select(Assignment).where(
+        Assignment.class_id == school_class.id, Assignment.activity_kind == kind,
+        Assignment.activity_id == activity_id))
+    if exists:
+        if not keep_due:
+            exists.due_on = due_on
+        return False
+    db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
+                              due_on=due_on, set_by_id=current_user.id))
+    return True
+
+
 @bp.route("/classes/<int:class_id>/work", methods=["GET", "POST"])
 def work(class_id: int):
     """Set lessons and quizzes for the class, with an optional due date, and see who has done them."""
@@ -339,14 +354,7 @@ def work(class_id: int):
                              for a in activities]
     if form.validate_on_submit():
         kind, _, activity_id = form.activity.data.partition(":")
-        exists = db.session.scalar(sa.select(Assignment).where(
-            Assignment.class_id == school_class.id, Assignment.activity_kind == kind,
-            Assignment.activity_id == activity_id))
-        if exists:
-            exists.due_on = form.due_on.data
-        else:
-            db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
-                                      due_on=form.due_on.data, set_by_id=current_user.id))
+        set_work_for(school_class, kind, activity_id, form.due_on.data)
         db.session.commit()
         flash("Work set. Pupils see it first on their home page.", "info")
         return redirect(url_for("teacher.work", class_id=school_class.id))
@@ -456,4 +464,4 @@ def _titles() -> dict[str, str]:
     return {**{k: v.title for k, v in content.lessons.items()}, **{k: v.title for k, v in content.quizzes.items()}}
 
 
-from . import evidence, exports, teaching  # noqa: E402,F401  (CSV, evidence and teaching routes register on bp)
+from . import evidence, exports, scheme, teaching  # noqa: E402,F401  (more routes register on bp)

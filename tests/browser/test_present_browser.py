@@ -73,3 +73,12 @@ def test_presenter_view_and_board_follow_each_other(browser, live_server, school
         with board.expect_navigation():
             board.keyboard.press("ArrowLeft")
     assert "Step 1 of" in presenter.locator("h1").inner_text()
+
+
+def test_scheme_and_guide_pages_pass_axe(browser, live_server, school):
+    """The scheme of work (as an admin, with the reorder form), a guide and the lesson list pass axe."""
+    tab = staff_tab(browser, live_server, school.admin)
+    for path in ("/teacher/scheme", "/teacher/scheme/5", "/teacher/lessons", "/teacher/lessons/ks1-tell/guide"):
+        tab.goto(path)
+        assert axe_violations(tab) == [], path
+    snap(tab, "guide-ks1-tell")
