@@ -35,7 +35,7 @@ def content_check(as_json: bool, root: str | None):
         return
     pupil = [lesson for lesson in catalogue.lessons.values()]
     click.echo(
-        f"Content OK: {len(pupil)} pupil lessons, {len(catalogue.parent_pages)} parent pages, "
+        f"Content OK: {len(pupil)} pupil lessons, {len(catalogue.guides)} teacher's guides, {len(catalogue.parent_pages)} parent pages, "
         f"{len(catalogue.quizzes)} quizzes, {len(catalogue.platforms)} platforms, "
         f"{len(catalogue.statements)} curriculum statements."
     )

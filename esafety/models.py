@@ -341,6 +341,24 @@ class MediaConsent(db.Model):
     recorded_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
+class SchemePlacement(db.Model):
+    """Where a school has put one lesson or quiz in its own copy of a year group's scheme of work."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "year_group", "activity_id"),
+        sa.CheckConstraint("year_group BETWEEN 1 AND 6", name="year_group"),
+        sa.CheckConstraint("half_term BETWEEN 1 AND 6", name="half_term"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    year_group: so.Mapped[int]
+    activity_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    half_term: so.Mapped[int]  # 1 (Autumn 1) to 6 (Summer 2)
+    position: so.Mapped[int]  # order within the half term, from 1
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class AuditLog(db.Model):
     """Who did what, when (UTC): sign-ins, failures, refusals, and every access to a concern."""
 

@@ -239,6 +239,16 @@ REGISTRY: dict[str, Table] = {
             "recorded_by_name": c("Who recorded it, kept if their account is deleted.", personal=True),
             "recorded_at": c("When it was recorded (UTC)."),
         }),
+    "scheme_placement": Table(
+        "A school's own order of the scheme of work for a year group.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
+            "id": ID,
+            "school_id": c("The school."),
+            "year_group": c("Year 1 to Year 6."),
+            "activity_id": c("The lesson or quiz placed."),
+            "half_term": c("The half term it is taught in, 1 (Autumn 1) to 6 (Summer 2)."),
+            "position": c("Its order within the half term."),
+            "updated_at": c("When it was last reordered (who did it is in the audit log)."),
+        }),
     "audit_log": Table(
         "Who did what and when (UTC): sign-ins, refusals, every view and change of a concern, exports and "
         "deletions. Never passwords, passcodes or what a child wrote.", AUDIT, DELETED, {

@@ -65,6 +65,6 @@ def values(world) -> dict:
     link_id = db.session.scalar(sa.select(ParentLink.id).where(ParentLink.parent_id == world.parent.id))
     return {"class_id": world.ks2.id, "pupil_id": world.pupil.id, "concern_id": world.concern.id,
             "assignment_id": world.assignment.id, "attempt_id": world.attempt.id, "lesson_id": "ks2-safe",
-            "quiz_id": "age-ks2", "number": 1, "token": "matrix-card-token", "page_id": "parent-smart",
-            "filename": "css/site.css", "link_id": link_id or 999999,
-            "staff_id": world.teacher.id}  # (a fuzzed unlink may have removed it)
+            "quiz_id": "age-ks2", "number": 1, "year_group": 5, "token": "matrix-card-token",
+            "page_id": "parent-smart", "filename": "css/site.css", "link_id": link_id or 999999,
+            "staff_id": world.teacher.id}  # (a fuzzed unlink may have removed the link)

@@ -15,10 +15,12 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from . import readability
 from .schema import (
     Framework,
+    Guide,
     Lesson,
     ParentPage,
     Platform,
     PlatformFile,
+    Scheme,
     Question,
     QuestionQuiz,
     QuizChoice,
@@ -60,6 +62,8 @@ class Catalogue:
     statements: dict[str, Statement]
     smart_rules: SmartRules
     readability: dict[str, float] = field(default_factory=dict)
+    guides: dict[str, Guide] = field(default_factory=dict)
+    scheme: Scheme | None = None
 
     @property
     def frameworks_by_key(self) -> dict[str, Framework]:
@@ -249,6 +253,8 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
 
     frameworks, statements = [], {}
     for path in sorted((root / "curriculum").glob("*.yaml")):
+        if path.name == SCHEME_FILE:
+            continue  # the scheme of work, read after the activities it sequences
         data = _read_yaml(path, root, problems)
         framework = data and _parse(Framework, data, str(path.relative_to(root)), problems)
         if framework:
@@ -368,6 +374,9 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 
+    guides = _load_guides(root, lessons, quizzes, problems, parent_pages)
+    scheme = _load_scheme(root, lessons, quizzes, statements, problems)
+
     # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
     covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
     for statement in statements.values():
@@ -387,4 +396,99 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         statements=statements,
         smart_rules=smart_rules,
         readability=grades,
+        guides=guides,
+        scheme=scheme,
     )
+
+
+SCHEME_FILE = "scheme.yaml"
+
+
+def scheme_required(statements: dict, activities: list, key_stage: str) -> set[str]:
+    """The required RSHE 2025 and computing statements a year of this key stage must cover: those its key
+    stage's activities teach (a statement no activity of the key stage teaches yet cannot be scheduled)."""
+    taught = {s for activity in activities if activity.key_stage == key_stage for s in activity.curriculum}
+    return {s.id for s in statements.values()
+            if s.required and s.id in taught and s.key_stage in (None, key_stage)
+            and (s.id.startswith("rshe2025-") or s.framework == "computing")}
+
+
+def _load_scheme(root: Path, lessons: dict, quizzes: dict, statements: dict, problems: list[Problem]):
+    """Read curriculum/scheme.yaml and check each year covers its key stage's required statements."""
+    path = root / "curriculum" / SCHEME_FILE
+    if not path.exists():
+        return None
+    rel = str(path.relative_to(root))
+    data = _read_yaml(path, root, problems)
+    scheme = data and _parse(Scheme, data, rel, problems)
+    if not scheme:
+        return None
+    activities = {**lessons, **quizzes}
+    for year in scheme.years:
+        for half, ids in enumerate(year.half_terms):
+            for activity_id in ids:
+                activity = activities.get(activity_id)
+                if activity is None:
+                    problems.append(Problem(rel, f"years.{year.year}.{half + 1}", f"no lesson or quiz {activity_id}"))
+                elif activity.key_stage != year.key_stage:
+                    problems.append(Problem(rel, f"years.{year.year}.{half + 1}",
+                                            f"{activity_id} is {activity.key_stage}, Year {year.year} is {year.key_stage}"))
+        covered = {s for ids in year.half_terms for i in ids if i in activities for s in activities[i].curriculum}
+        missing = scheme_required(statements, list(activities.values()), year.key_stage) - covered
+        if missing:
+            problems.append(Problem(rel, f"years.{year.year}", "the year does not cover required statement(s) "
+                                    + ", ".join(sorted(missing))))
+    return scheme
+
+
+def quiz_misconceptions(quiz) -> set[str]:
+    """Every misconception a quiz's answers name."""
+    if isinstance(quiz, ScenarioQuiz):
+        answers = [c for node in quiz.nodes.values() for c in node.choices]
+    else:
+        answers = [a for q in quiz.questions for a in (*q.choices, *q.items)]
+    return {a.misconception for a in answers if a.misconception}
+
+
+def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Problem],
+                 parent_pages: dict) -> dict[str, Guide]:
+    """Read lessons/guides/: one complete teacher's guide per pupil lesson, its references checked."""
+    guides: dict[str, Guide] = {}
+    tags = {tag for quiz in quizzes.values() for tag in quiz_misconceptions(quiz)}
+    for path in sorted((root / "lessons" / "guides").glob("*.yaml")):
+        rel = str(path.relative_to(root))
+        data = _read_yaml(path, root, problems)
+        guide = data and _parse(Guide, data, rel, problems)
+        if not guide:
+            continue
+        if guide.lesson != path.stem:
+            problems.append(Problem(rel, "lesson", f"must match the file name ({path.stem})"))
+        lesson = lessons.get(guide.lesson)
+        if lesson is None:
+            problems.append(Problem(rel, "lesson", f"unknown lesson {guide.lesson}"))
+            continue
+        if len(guide.step_notes) != len(lesson.steps):
+            problems.append(Problem(rel, "step_notes", f"one note per lesson step: the lesson has "
+                                    f"{len(lesson.steps)} steps, the guide {len(guide.step_notes)} notes"))
+        scenario = quizzes.get(guide.scenario)
+        if not isinstance(scenario, ScenarioQuiz):
+            problems.append(Problem(rel, "scenario", f"no scenario quiz called {guide.scenario}"))
+        elif scenario.key_stage != lesson.key_stage:
+            problems.append(Problem(rel, "scenario", f"{guide.scenario} is for the other key stage"))
+        if guide.parent_page not in parent_pages:
+            problems.append(Problem(rel, "parent_page", f"no parent guide page called {guide.parent_page}"))
+        for index, item in enumerate(guide.misconceptions):
+            if item.tag is not None and item.tag not in tags:
+                problems.append(Problem(rel, f"misconceptions.{index}.tag",
+                                        f"no quiz answer names the misconception {item.tag!r}"))
+        # A quiz that points teachers to this lesson: the guide answers at least one belief it names.
+        own = {t for q in quizzes.values() if q.lesson == lesson.id for t in quiz_misconceptions(q)}
+        if own and not own & {m.tag for m in guide.misconceptions}:
+            problems.append(Problem(rel, "misconceptions", "tag at least one misconception named by a quiz "
+                                    f"for this lesson ({sorted(own)[0]!r}, ...)"))
+        guides[guide.lesson] = guide
+    for lesson_id in lessons:
+        if lesson_id not in guides and not any(p.path == f"lessons/guides/{lesson_id}.yaml" for p in problems):
+            problems.append(Problem(f"lessons/guides/{lesson_id}.yaml", "",
+                                    "missing: every pupil lesson needs a complete teacher's guide"))
+    return guides

@@ -509,3 +509,136 @@ class ScenarioQuiz(QuizBase):
 
 
 Quiz = QuestionQuiz | ScenarioQuiz
+
+
+# Teacher's guides -----------------------------------------------------------------------------------------
+
+PLAN_PARTS = ("starter", "teaching", "activity", "plenary")
+PLAN_MINUTES = (30, 45)  # a primary computing or PSHE lesson: the whole plan fits between these
+
+
+class Term(Frozen):
+    """A key word and what it means, in words a child of the key stage understands."""
+
+    word: Text
+    meaning: Text
+
+
+class PlanPart(Frozen):
+    """One part of the timed lesson plan."""
+
+    part: Literal[PLAN_PARTS]  # type: ignore[valid-type]
+    minutes: int = Field(ge=2, le=30)
+    title: Text
+    what: Text
+
+
+class Misconception(Frozen):
+    """Something a child may say that shows a misunderstanding, and how to answer it.
+
+    `tag` is the exact misconception a quiz answer names (quizzes/), so the guide and the class's
+    misconception list speak of the same thing; it is left out only when no quiz names that belief.
+    """
+
+    listen_for: Text
+    respond: Text
+    tag: str | None = None
+
+
+class Adaptations(Frozen):
+    """Ways into the lesson for pupils with special educational needs and disabilities, and for EAL pupils."""
+
+    send: tuple[Text, ...] = Field(min_length=2)
+    eal: tuple[Text, ...] = Field(min_length=2)
+
+
+class Source(Frozen):
+    """Where a fact in the guide can be checked, and when it was."""
+
+    title: Text
+    url: Annotated[str, StringConstraints(pattern=r"^https://")]
+    checked: date
+
+
+class Guide(Frozen):
+    """A teacher's guide to one pupil lesson (lessons/guides/<lesson id>.yaml)."""
+
+    lesson: Slug
+    success_criteria: tuple[Text, ...] = Field(min_length=2, max_length=5)
+    vocabulary: tuple[Term, ...] = Field(min_length=3)
+    plan: tuple[PlanPart, ...]
+    discussion: tuple[Text, ...] = Field(min_length=3)
+    misconceptions: tuple[Misconception, ...] = Field(min_length=2)
+    adaptations: Adaptations
+    scenario: Slug
+    parent_page: Slug  # the parent guide page the lesson's letter home points to (lessons/parents/)
+    safeguarding: Text
+    step_notes: tuple[Text, ...] = Field(min_length=4, max_length=8)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @field_validator("plan")
+    @classmethod
+    def timed_plan(cls, plan):
+        """Starter, teaching, activity and plenary, in that order, adding up to 30-45 minutes."""
+        if tuple(p.part for p in plan) != PLAN_PARTS:
+            raise ValueError(f"the plan has the parts {', '.join(PLAN_PARTS)}, once each and in that order")
+        total = sum(p.minutes for p in plan)
+        low, high = PLAN_MINUTES
+        if not low <= total <= high:
+            raise ValueError(f"the plan adds up to {total} minutes: make it {low} to {high}")
+        return plan
+
+    @property
+    def minutes(self) -> int:
+        """The length of the whole plan."""
+        return sum(p.minutes for p in self.plan)
+
+
+# Scheme of work -------------------------------------------------------------------------------------------
+
+HALF_TERMS = ("Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2")
+
+
+class SchemeYear(Frozen):
+    """One year group's suggested sequence: the activity ids of each of the six half terms, in order."""
+
+    year: int = Field(ge=1, le=6)
+    half_terms: tuple[tuple[Slug, ...], ...] = Field(min_length=6, max_length=6)
+
+    @field_validator("half_terms")
+    @classmethod
+    def each_once(cls, half_terms):
+        """Every half term has something to teach, and no activity comes twice in a year."""
+        if any(not ids for ids in half_terms):
+            raise ValueError("every half term needs at least one lesson or quiz")
+        ids = [i for ids in half_terms for i in ids]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"an activity comes more than once in the year: {', '.join(repeated)}")
+        return half_terms
+
+    @property
+    def key_stage(self) -> str:
+        """KS1 for Years 1 and 2, KS2 for Years 3 to 6."""
+        return "KS1" if self.year <= 2 else "KS2"
+
+
+class Scheme(Frozen):
+    """curriculum/scheme.yaml: a suggested sequence for each year group, Year 1 to Year 6."""
+
+    checked: date
+    half_terms: tuple[str, ...]
+    years: tuple[SchemeYear, ...]
+
+    @model_validator(mode="after")
+    def six_years_six_half_terms(self):
+        """Years 1 to 6 once each, and the six half terms named in order."""
+        if self.half_terms != HALF_TERMS:
+            raise ValueError(f"half_terms must be {', '.join(HALF_TERMS)}")
+        if sorted(y.year for y in self.years) != [1, 2, 3, 4, 5, 6]:
+            raise ValueError("years: give each of Years 1 to 6 once")
+        return self
+
+    def year(self, year: int) -> SchemeYear:
+        """The suggested sequence for one year group."""
+        return next(y for y in self.years if y.year == year)

@@ -139,3 +139,30 @@ class RosterPreviewForm(FlaskForm):
         for name in self.MAPPED:
             index = mapping.get("class" if name == "class_column" else name)
             self[name].data = "" if index is None else str(index)
+
+
+class SetHalfTermForm(FlaskForm):
+    """Set a half term of the scheme of work to one of the teacher's classes of that year group."""
+
+    class_id = SelectField("Class", coerce=int, validators=[DataRequired(message="Choose a class.")])
+
+
+def reorder_form(placements, half_term_names):
+    """A form with a half term and a position for each activity of a year's scheme, filled with where it is now.
+
+    `placements` is a list of (activity, half term 1-6, position from 1)."""
+    from wtforms import IntegerField
+    from wtforms.validators import NumberRange
+
+    class ReorderForm(FlaskForm):
+        """Move lessons and quizzes between half terms, and change their order within one."""
+
+    choices = [(number, name) for number, name in enumerate(half_term_names, start=1)]
+    for activity, half, position in placements:
+        setattr(ReorderForm, f"half-{activity.id}", SelectField(f"Half term for {activity.title}", coerce=int,
+                                                                choices=choices, default=half))
+        setattr(ReorderForm, f"pos-{activity.id}", IntegerField(
+            f"Order in the half term for {activity.title}", default=position,
+            validators=[DataRequired(message="Give a number from 1 to 20."),
+                        NumberRange(min=1, max=20, message="Give a number from 1 to 20.")]))
+    return ReorderForm()

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import progress
 from ..access import my_class_or_404
+from ..assignments import set_work_for
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..extensions import db
@@ -28,14 +29,7 @@ def work(class_id: int):
                              for a in activities]
     if form.validate_on_submit():
         kind, _, activity_id = form.activity.data.partition(":")
-        exists = db.session.scalar(sa.select(Assignment).where(
-            Assignment.class_id == school_class.id, Assignment.activity_kind == kind,
-            Assignment.activity_id == activity_id))
-        if exists:
-            exists.due_on = form.due_on.data
-        else:
-            db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
-                                      due_on=form.due_on.data, set_by_id=current_user.id))
+        set_work_for(school_class, kind, activity_id, current_user, form.due_on.data)
         db.session.commit()
         flash("Work set. Pupils see it first on their home page.", "info")
         return redirect(url_for("teacher.work", class_id=school_class.id))

@@ -1,0 +1,22 @@
+"""Work a teacher sets a class: one row per class and activity, set once however often it is asked for."""
+
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import Assignment, SchoolClass, User
+
+
+def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by: User, due_on=None,
+                 keep_due: bool = False) -> bool:
+    """Set one lesson or quiz for a class, once: work already set keeps its row (and, with keep_due, its due
+    date). Returns True when the work was newly set. The caller commits."""
+    exists = db.session.scalar(sa.select(Assignment).where(
+        Assignment.class_id == school_class.id, Assignment.activity_kind == kind,
+        Assignment.activity_id == activity_id))
+    if exists:
+        if not keep_due:
+            exists.due_on = due_on
+        return False
+    db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
+                              due_on=due_on, set_by_id=set_by.id))
+    return True
