@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from .content import catalogue
 from .extensions import db
-from .marking import encode_answer, mark_quiz, mark_scenario
+from .activities import quiz_kind
 from .models import (
     Assignment, LessonProgress, ParentLink, QuizAttempt, QuizResponse, School, SchoolClass, User, utcnow,
 )
@@ -182,42 +182,11 @@ def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) 
             _seed_attempt(pupil, quiz, rng, keenness, attempt_at)
 
 
-def simulated_path(quiz, rng: random.Random, skill: float) -> list[int]:
-    """Choices through a scenario, safe about as often as the pupil is skilled."""
-    path, node = [], quiz.nodes[quiz.start]
-    while not node.end:
-        secure = [i for i, c in enumerate(node.choices) if c.understanding == "secure"]
-        index = rng.choice(secure) if secure and rng.random() < skill + 0.1 else rng.randrange(len(node.choices))
-        path.append(index)
-        node = quiz.nodes[node.choices[index].next]
-    return path
-
-
-def simulated_answers(quiz, rng: random.Random, skill: float) -> dict[str, str]:
-    """Encoded answers to a question quiz, right about as often as the pupil is skilled."""
-    answers = {}
-    for question in quiz.questions:
-        right = rng.random() < skill + 0.1
-        if question.type == "sort":
-            raw = {i.id: i.group if right else rng.choice(question.groups).id for i in question.items}
-        elif question.type == "multiple":
-            raw = [c.id for c in question.choices if c.correct] if right else [rng.choice(question.choices).id]
-        else:
-            raw = next(c.id for c in question.choices if c.correct) if right else rng.choice(question.choices).id
-        answers[question.id] = encode_answer(question, raw)
-    return answers
-
-
 def _seed_attempt(pupil: User, quiz, rng: random.Random, skill: float, at) -> None:
     """A submitted attempt whose answers are right about as often as the pupil is keen."""
-    if quiz.kind == "scenario":
-        path = simulated_path(quiz, rng, skill)
-        verdict = mark_scenario(quiz, path)
-        state = {"path": path}
-    else:
-        answers = simulated_answers(quiz, rng, skill)
-        verdict = mark_quiz(quiz, answers)
-        state = {"answers": answers}
+    kind = quiz_kind(quiz)
+    state = kind.simulate(quiz, rng, skill)
+    verdict = kind.mark(quiz, state)
     attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=1, content_version=quiz.version, state=state,
                           started_at=at, submitted_at=at + timedelta(minutes=6), score=verdict.score,
                           passed=verdict.passed)

@@ -14,11 +14,13 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from . import readability
 from .schema import (
+    BaselineQuiz,
     Framework,
     Lesson,
     ParentPage,
     Platform,
     PlatformFile,
+    QUIZ_SCHEMAS,
     Question,
     QuestionQuiz,
     QuizChoice,
@@ -26,6 +28,10 @@ from .schema import (
     SmartRules,
     Statement,
 )
+
+
+QUESTION_TAGS = {"single", "truefalse", "multiple", "sort", "baseline"}
+QUIZ_ORDER = {"age": 0, "baseline": 2}  # age quizzes first, What do I know? checks last
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Catalogue:
     """Every lesson, quiz, parent page, platform and curriculum statement, loaded once."""
 
     lessons: dict[str, Lesson]
-    quizzes: dict[str, QuestionQuiz | ScenarioQuiz]
+    quizzes: dict[str, QuestionQuiz | ScenarioQuiz | BaselineQuiz]
     parent_pages: dict[str, ParentPage]
     platforms: tuple[Platform, ...]
     frameworks: tuple[Framework, ...]
@@ -78,12 +84,12 @@ class Catalogue:
         """The quizzes of one key stage: age quizzes first, then scenarios by SMART letter."""
         return sorted(
             (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage),
-            key=lambda quiz: (quiz.kind != "age", "SMART".index(quiz.smart), quiz.title),
+            key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title),
         )
 
     def activity(self, kind: str, activity_id: str):
         """A lesson or quiz by kind and id, or None."""
-        return (self.lessons if kind == "lesson" else self.quizzes).get(activity_id)
+        return {"lesson": self.lessons, "quiz": self.quizzes}.get(kind, {}).get(activity_id)
 
     def as_json(self) -> dict:
         """The catalogue in the shape `flask content check --json` prints."""
@@ -107,7 +113,7 @@ class Catalogue:
                 {
                     "id": quiz.id, "title": quiz.title, "kind": quiz.kind, "key_stage": quiz.key_stage,
                     "smart": quiz.smart, "version": quiz.version, "pass_mark": quiz.pass_mark,
-                    "questions": len(quiz.questions) if quiz.kind != "scenario" else quiz.max_decisions,
+                    "questions": quiz.length,
                     "curriculum": list(quiz.curriculum),
                 }
                 for quiz in self.quizzes.values()
@@ -142,7 +148,11 @@ def render_markdown(text: str, audience: str) -> str:
 
 
 def _field(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-after"))
+    """A field's dotted path, without the validator names and union tags pydantic adds to it."""
+    parts = [part for part in loc if not str(part).startswith("function-after")]
+    # A question's type is a union tag: questions.0.single.choices is questions.0.choices to an author.
+    parts = [p for i, p in enumerate(parts) if not (i and isinstance(parts[i - 1], int) and p in QUESTION_TAGS)]
+    return ".".join(str(part) for part in parts)
 
 
 def _parse(model: type[BaseModel], data, path: str, problems: list[Problem]):
@@ -335,13 +345,17 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         data = _read_yaml(path, root, problems)
         if not data:
             continue
-        model = ScenarioQuiz if data.get("kind") == "scenario" else QuestionQuiz
+        model = QUIZ_SCHEMAS.get(data.get("kind"), QuestionQuiz)
         check_curriculum(rel, _strings(data.get("curriculum")))
         quiz = _parse(model, data, rel, problems)
         if not quiz:
             continue
         if quiz.id != path.stem:
             problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        for number, question in enumerate(getattr(quiz, "questions", ())):
+            statement = getattr(question, "statement", None)  # baseline questions name what they check
+            if statement and statement not in statements:
+                problems.append(Problem(rel, f"questions.{number}.statement", f"unknown statement {statement}"))
         if quiz.id in quizzes or quiz.id in lessons:
             problems.append(Problem(rel, "id", "duplicate id"))
         if quiz.lesson not in lessons:

@@ -34,11 +34,12 @@ def lesson_state(lesson, row) -> tuple[str, str]:
 
 
 def quiz_state(summary) -> tuple[str, str]:
-    """A quiz's state for the pupil, in words: new, started (an unfinished go) or done with the best score."""
+    """A quiz's state for the pupil, in words and never a score (ICO children's code: no score pressure):
+    new, started (an unfinished go), or done."""
     if summary and summary.in_progress_id:
         return "started", "Started"
     if summary and summary.attempts:
-        return "done", f"Done: best {summary.best}%"
+        return "done", "Done" if summary.passed else "Done: have another go when you like"
     return "new", "New"
 
 
@@ -58,10 +59,9 @@ def home():
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
         if activity is None or activity.key_stage != key_stage:
             continue  # retired content, or set for the wrong key stage: the link would only 404
-        if assignment.activity_kind == "lesson":
-            state = lesson_state(activity, progress.get(activity.id))
-        else:
-            state = quiz_state(results.get(activity.id))
+        states = {"lesson": lambda: lesson_state(activity, progress.get(activity.id)),
+                  "quiz": lambda: quiz_state(results.get(activity.id))}
+        state = states[assignment.activity_kind]()
         set_work.append((assignment, activity, state))
     groups = []
     for letter, name in SMART_NAMES.items():
