@@ -98,6 +98,11 @@ class QuestionType:
         return next(c.id for c in question.choices if c.correct) if right else rng.choice(question.choices).id
 
     @classmethod
+    def decision(cls, question) -> list[tuple[str, bool]] | None:
+        """A single-answer decision's options as (text, right), for the fairness check; None for other types."""
+        return [(c.text, c.correct) for c in question.choices]
+
+    @classmethod
     def right_answer(cls, question):
         """The raw answer that is fully right."""
         return cls.simulate(question, random.Random(0), True)
@@ -118,6 +123,11 @@ class TrueOrFalse(SingleChoice):
     name = "truefalse"
     schema = TrueFalseQuestion
     description = "True or false"
+
+    @classmethod
+    def decision(cls, question) -> None:
+        """"True" and "False" name no one: not counted by the fairness check."""
+        return None
 
 
 class MultipleChoice(QuestionType):
@@ -164,6 +174,11 @@ class MultipleChoice(QuestionType):
         missed = tuple(c.text for c in question.choices if c.correct and c.id not in ids)
         return Result(question.id, stored, correct, understanding, tuple(c.feedback for c in chosen),
                       tuple(c.misconception for c in chosen if c.misconception), missed)
+
+    @classmethod
+    def decision(cls, question) -> None:
+        """Several answers may be right: not a single-answer decision."""
+        return None
 
     @classmethod
     def simulate(cls, question, rng: random.Random, right: bool):
@@ -240,6 +255,11 @@ class Sort(QuestionType):
     def in_order(cls, question, order: list[str] | None) -> list:
         """The items in an attempt's order."""
         return _ordered(question.items, order)
+
+    @classmethod
+    def decision(cls, question) -> None:
+        """Sorting is not a single-answer decision."""
+        return None
 
     @classmethod
     def simulate(cls, question, rng: random.Random, right: bool):
@@ -380,6 +400,12 @@ class QuizKind:
             rng.shuffle(ids)
             orders[question.id] = ids
         return orders
+
+    @classmethod
+    def decisions(cls, quiz) -> list[list[tuple[str, bool]]]:
+        """The quiz's single-answer decisions, for the fairness check."""
+        found = (question_type(q).decision(q) for q in quiz.questions)
+        return [options for options in found if options]
 
     @classmethod
     def simulate(cls, quiz, rng: random.Random, skill: float) -> dict:
@@ -528,6 +554,12 @@ class ScenarioStory(QuizKind):
                 rng.shuffle(ids)
                 orders[node_id] = ids
         return orders
+
+    @classmethod
+    def decisions(cls, quiz) -> list[list[tuple[str, bool]]]:
+        """Every point in the story, the secure choices counting as right."""
+        return [[(c.text, c.understanding == "secure") for c in node.choices]
+                for node in quiz.nodes.values() if node.choices]
 
     @classmethod
     def simulate(cls, quiz, rng: random.Random, skill: float) -> dict:

@@ -270,6 +270,7 @@ class Platform(Frozen):
     confirmed: bool
     source: Annotated[str, StringConstraints(pattern=r"^https?://")]
     checked: date
+    quiz: bool = False  # authors choose the platforms the age quiz asks about (confirmed ones only)
 
 
 class PlatformFile(Frozen):
