@@ -307,6 +307,7 @@ class QuizKind:
     player: ClassVar[str] = "pupil/quiz_question.html"
     sort_order: ClassVar[int] = 1  # where its quizzes come in a key stage's list
     shows_score: ClassVar[bool] = True  # a pupil sees a percentage (never for a baseline check)
+    opens_to_class: ClassVar[bool] = False  # a teacher opens it to a class as a baseline and again later
     verdicts: ClassVar[dict[str, str]] = {"secure": "Right", "developing": "Not right this time",
                                           "misconception": "Not right this time"}
 
@@ -587,6 +588,7 @@ class BaselineKind(QuizKind):
     try_label = "Try the check"
     sort_order = 2
     shows_score = False
+    opens_to_class = True
     verdicts = {"secure": "You know this", "developing": "You are getting there",
                 "misconception": "Something to learn about"}
 
