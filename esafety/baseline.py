@@ -150,21 +150,32 @@ def class_report(class_id: int, pupils: list[User], quiz, catalogue) -> Report:
     return Report(quiz, baseline, later, len(pupils), len(answers["baseline"]), len(answers["now"]), reports)
 
 
-def growth_words(before: Shares, now: Shares) -> str:
-    """How a pupil's understanding on a strand changed, in words a parent reads (never a score)."""
-    if not now.total:
-        return "Not checked again yet."
-    gained = now.share("secure") - before.share("secure") if before.total else 0
+# The words a parent and a pupil read about one strand: growth in words, never a score or a rank.
+WORDS = {
+    "parent": {"well": "Knows this well.", "grown": "Knows more about this than at the start.",
+               "getting": "Getting there.", "learning": "Still learning this: a good thing to talk about at home.",
+               "first": "Learning this now: a good thing to talk about at home."},
+    "pupil": {"well": "You know this well.", "grown": "You know more about this than before. Well done!",
+              "getting": "You are getting there.", "learning": "You are learning this. Your lessons will help.",
+              "first": "You are learning this. Your lessons will help."},
+}
+
+
+def growth_words(before: Shares, now: Shares, audience: str = "parent") -> str:
+    """How a pupil's understanding on a strand changed, in words (never a score)."""
+    words = WORDS[audience]
+    if not now.total:  # one go so far
+        return words["well"] if before.total and before.counts["secure"] == before.total else words["first"]
     if now.counts["misconception"]:
-        return "Still learning this: a good thing to talk about at home."
-    if gained > 0:
-        return "Knows more about this than at the start."
+        return words["learning"]
+    if before.total and now.share("secure") > before.share("secure"):
+        return words["grown"]
     if now.counts["secure"] == now.total:
-        return "Knows this well."
-    return "Getting there."
+        return words["well"]
+    return words["getting"]
 
 
-def pupil_growth(pupil_id: int, quiz, catalogue) -> list[tuple[str, str]]:
+def pupil_growth(pupil_id: int, quiz, catalogue, audience: str = "parent") -> list[tuple[str, str]]:
     """Each strand of the check with the pupil's growth in words, from their first and latest attempt (one
     query). For parents and for the pupil: no numbers, no rank."""
     rows = db.session.execute(
@@ -186,15 +197,7 @@ def pupil_growth(pupil_id: int, quiz, catalogue) -> list[tuple[str, str]]:
             continue
         if row.number == first:
             before[strand].counts[row.understanding] += 1
-        if row.number == last and last != first:
+        elif row.number == last:
             now[strand].counts[row.understanding] += 1
-    words = []
-    for strand in dict.fromkeys(strand_of.values()):
-        if last == first:
-            latest = before[strand]
-            text = ("Knows this well." if latest.total and latest.counts["secure"] == latest.total
-                    else "Learning this now: a good thing to talk about at home.")
-        else:
-            text = growth_words(before[strand], now[strand])
-        words.append((strand, text))
-    return words
+    return [(strand, growth_words(before[strand], now[strand], audience))
+            for strand in dict.fromkeys(strand_of.values())]

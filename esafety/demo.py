@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from .content import catalogue
 from .extensions import db
 from .activities import quiz_kind
+from .baseline import checks_for
 from .models import (
-    Assignment, LessonProgress, ParentLink, QuizAttempt, QuizResponse, School, SchoolClass, User, utcnow,
+    Assignment,
+    CheckRound, LessonProgress, ParentLink, QuizAttempt, QuizResponse, School, SchoolClass, User, utcnow,
 )
 from .passcodes import PICTURES
 
@@ -176,18 +178,41 @@ def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) 
                 completed_at=started + timedelta(minutes=12) if done else None,
             ))
         for quiz in quizzes:
-            if rng.random() > keenness * 0.8:
-                continue
+            if quiz_kind(quiz).opens_to_class or rng.random() > keenness * 0.8:
+                continue  # checks are seeded as a baseline and a later check below
             attempt_at = now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600))
             _seed_attempt(pupil, quiz, rng, keenness, attempt_at)
+    for check in checks_for(content, school_class.key_stage):
+        seed_baseline(school_class, teacher, check, rng)
 
 
-def _seed_attempt(pupil: User, quiz, rng: random.Random, skill: float, at) -> None:
+def seed_baseline(school_class: SchoolClass, teacher: User, check, rng: random.Random) -> None:
+    """A baseline six weeks ago and a later check this week, with the growth a half-term's teaching brings:
+    most pupils secure on more strands, a few still holding a misconception, one or two who missed the later
+    check."""
+    now = utcnow()
+    baseline_at, later_at = now - timedelta(days=42), now - timedelta(days=5)
+    db.session.add_all([
+        CheckRound(class_id=school_class.id, quiz_id=check.id, stage="baseline", opened_at=baseline_at,
+                   opened_by_id=teacher.id),
+        CheckRound(class_id=school_class.id, quiz_id=check.id, stage="later", opened_at=later_at,
+                   opened_by_id=teacher.id),
+    ])
+    for pupil in school_class.pupils:
+        before = rng.uniform(0.15, 0.55)
+        _seed_attempt(pupil, check, rng, before, baseline_at + timedelta(hours=rng.randint(2, 50)))
+        if rng.random() < 0.9:
+            _seed_attempt(pupil, check, rng, min(0.9, before + rng.uniform(0.15, 0.4)),
+                          later_at + timedelta(hours=rng.randint(2, 50)), number=2)
+
+
+def _seed_attempt(pupil: User, quiz, rng: random.Random, skill: float, at, number: int = 1) -> None:
     """A submitted attempt whose answers are right about as often as the pupil is keen."""
     kind = quiz_kind(quiz)
     state = kind.simulate(quiz, rng, skill)
     verdict = kind.mark(quiz, state)
-    attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=1, content_version=quiz.version, state=state,
+    attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=number, content_version=quiz.version,
+                          state=state, choice_order=kind.orders(quiz, rng),
                           started_at=at, submitted_at=at + timedelta(minutes=6), score=verdict.score,
                           passed=verdict.passed)
     attempt.responses = [

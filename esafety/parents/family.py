@@ -7,6 +7,7 @@ from flask_login import current_user, logout_user
 
 from ..audit import record
 from ..auth.forms import EmptyForm
+from ..baseline import checks_for, pupil_growth
 from ..content import catalogue
 from ..extensions import db
 from ..learning import lesson_progress, quiz_summaries
@@ -102,8 +103,10 @@ def child(pupil_id: int):
     results = quiz_summaries(pupil.id)
     quizzes = [(content.quizzes[qid], summary) for qid, summary in results.items()
                if qid in content.quizzes and summary.attempts]
+    growth = [(check, pupil_growth(pupil.id, check, content)) for check in checks_for(content, key_stage)
+              if check.id in results and results[check.id].attempts]
     return render_template("parents/child.html", pupil=pupil, done=done, quizzes=quizzes, key_stage=key_stage,
-                           total=len(content.lessons_for(key_stage)), form=EmptyForm())
+                           total=len(content.lessons_for(key_stage)), form=EmptyForm(), growth=growth)
 
 
 @family_bp.post("/children/<int:pupil_id>/unlink")

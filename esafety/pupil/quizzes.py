@@ -8,6 +8,7 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..activities import quiz_kind
+from ..baseline import pupil_growth
 from ..learning import fit_to_content, open_attempt, quiz_summaries, record_move, submit
 from ..verdicts import AnswerError
 from ..models import QuizAttempt
@@ -106,7 +107,9 @@ def quiz_result(quiz_id: str, attempt_id: int):
         flash("Finish the quiz first.", "info")
         return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id))
     summary = quiz_summaries(current_user.id).get(quiz.id)
+    kind = quiz_kind(quiz)
+    know_now = pupil_growth(current_user.id, quiz, catalogue(), "pupil") if kind.opens_to_class else []
     return render_template("pupil/quiz_result.html", quiz=quiz, attempt=attempt, review=_review(quiz, attempt),
-                           kind=quiz_kind(quiz),
+                           kind=kind, know_now=know_now,
                            summary=summary, form=EmptyForm(), lesson=catalogue().lessons.get(quiz.lesson),
                            smart_name=SMART_NAMES[quiz.smart])
