@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from esafety.content import Catalogue
-from esafety.demo import simulated_answers, simulated_path
-from esafety.marking import mark_quiz, mark_scenario
+from esafety.activities import quiz_kind
 from esafety.models import (
     Assignment, LessonProgress, QuizAttempt, QuizResponse, School, SchoolClass, User, class_teacher, utcnow,
 )
@@ -187,15 +186,11 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                     if rng.random() > keenness * 0.8:
                         continue
                     at = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
-                    if quiz.kind == "scenario":
-                        path = simulated_path(quiz, rng, keenness)
-                        attempt(quiz, {"path": path}, mark_scenario(quiz, path), at)
-                    else:
-                        answers = simulated_answers(quiz, rng, keenness)
-                        attempt(quiz, {"answers": answers}, mark_quiz(quiz, answers), at)
+                    state = quiz_kind(quiz).simulate(quiz, rng, keenness)
+                    attempt(quiz, state, quiz_kind(quiz).mark(quiz, state), at)
             # Work in hand, for the write benchmarks.
             answer_attempt = attempt(age_quiz, {})
-            finish = {quiz.id: attempt(quiz, {"path": simulated_path(quiz, rng, keenness)}) for quiz in scenarios}
+            finish = {quiz.id: attempt(quiz, quiz_kind(quiz).simulate(quiz, rng, keenness)) for quiz in scenarios}
             info.pupils.append(PupilInfo(pupil_id, class_id, code, passcode, info.key_stage, answer_attempt, finish))
         classes.append(info)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, content, database, devices, errors, security, throttle
+from . import activities, cli, content, database, devices, errors, security, throttle
 from .config import ENVIRONMENTS, ConfigError, defaults, secret_key_for
 from .extensions import csrf, db, login_manager, migrate
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    activities.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)

@@ -11,6 +11,7 @@ from .alerts import alerts_group
 from .backup import backup_group
 from .content import ContentError
 from .content.loader import load
+from .fairness import LIMIT, STRICT, fairness, strict
 
 
 @click.group("content")
@@ -30,15 +31,33 @@ def content_check(as_json: bool, root: str | None):
             click.echo(str(problem), err=True)
         click.echo(f"{len(error.problems)} problem(s) found.", err=True)
         sys.exit(1)
+    shares = fairness(catalogue)
+    unfair = [f for f in shares if not f.fair]
+    failing = bool(unfair) and strict()
     if as_json:
-        click.echo(json.dumps(catalogue.as_json(), indent=2, ensure_ascii=False))
-        return
-    pupil = [lesson for lesson in catalogue.lessons.values()]
-    click.echo(
-        f"Content OK: {len(pupil)} pupil lessons, {len(catalogue.guides)} teacher's guides, {len(catalogue.parent_pages)} parent pages, "
-        f"{len(catalogue.quizzes)} quizzes, {len(catalogue.platforms)} platforms, "
-        f"{len(catalogue.statements)} curriculum statements."
-    )
+        click.echo(json.dumps({**catalogue.as_json(), "fairness": [f.as_json() for f in shares]},
+                              indent=2, ensure_ascii=False))
+    else:
+        pupil = [lesson for lesson in catalogue.lessons.values()]
+        click.echo(
+            f"Content OK: {len(pupil)} pupil lessons, {len(catalogue.guides)} teacher's guides, "
+            f"{len(catalogue.parent_pages)} parent pages, "
+            f"{len(catalogue.quizzes)} quizzes, {len(catalogue.platforms)} platforms, "
+            f"{len(catalogue.statements)} curriculum statements."
+        )
+        for f in shares:
+            click.echo(
+                f"Fairness {f.key_stage}: of {f.decisions} single-answer decisions, the right option is the only "
+                f"one naming an adult or telling in {f.only_adult} ({f.only_adult_share}%) and the longest in "
+                f"{f.longest} ({f.longest_share}%); limit {LIMIT}%{'' if f.fair else ': ABOVE THE LIMIT'}."
+            )
+    if unfair and not as_json:  # --json carries the figures; its output stays one JSON document
+        where = ", ".join(f.key_stage for f in unfair)
+        click.echo(f"Fairness above {LIMIT}% at {where}"
+                   + (" (failing: ESAFETY_STRICT_FAIRNESS=1)." if failing else
+                      f" (reported only; set {STRICT}=1 to fail)."), err=True)
+    if failing:
+        sys.exit(1)
 
 
 @click.command("demo")

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 
 from .content import catalogue
 from .extensions import db
-from .marking import encode_answer, mark_quiz, mark_scenario
+from .activities import quiz_kind
+from .baseline import checks_for
 from .models import (
-    MEDIA_PURPOSES, Assignment, LessonProgress, MediaConsent, ParentLink, QuizAttempt, QuizResponse, School,
-    SchoolClass, User, this_school_year, utcnow,
+    MEDIA_PURPOSES, Assignment, CheckRound, LessonProgress, MediaConsent, ParentLink, QuizAttempt, QuizResponse,
+    School, SchoolClass, User, this_school_year, utcnow,
 )
 from .passcodes import PICTURES
 
@@ -203,49 +204,41 @@ def seed_progress(school_class: SchoolClass, teacher: User, rng: random.Random) 
                 completed_at=started + timedelta(minutes=12) if done else None,
             ))
         for quiz in quizzes:
-            if rng.random() > keenness * 0.8:
-                continue
+            if quiz_kind(quiz).opens_to_class or rng.random() > keenness * 0.8:
+                continue  # checks are seeded as a baseline and a later check below
             attempt_at = now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600))
             _seed_attempt(pupil, quiz, rng, keenness, attempt_at)
+    for check in checks_for(content, school_class.key_stage):
+        seed_baseline(school_class, teacher, check, rng)
 
 
-def simulated_path(quiz, rng: random.Random, skill: float) -> list[int]:
-    """Choices through a scenario, safe about as often as the pupil is skilled."""
-    path, node = [], quiz.nodes[quiz.start]
-    while not node.end:
-        secure = [i for i, c in enumerate(node.choices) if c.understanding == "secure"]
-        index = rng.choice(secure) if secure and rng.random() < skill + 0.1 else rng.randrange(len(node.choices))
-        path.append(index)
-        node = quiz.nodes[node.choices[index].next]
-    return path
+def seed_baseline(school_class: SchoolClass, teacher: User, check, rng: random.Random) -> None:
+    """A baseline six weeks ago and a later check this week, with the growth a half-term's teaching brings:
+    most pupils secure on more strands, a few still holding a misconception, one or two who missed the later
+    check."""
+    now = utcnow()
+    baseline_at, later_at = now - timedelta(days=42), now - timedelta(days=5)
+    db.session.add_all([
+        CheckRound(class_id=school_class.id, quiz_id=check.id, stage="baseline", opened_at=baseline_at,
+                   opened_by_id=teacher.id),
+        CheckRound(class_id=school_class.id, quiz_id=check.id, stage="later", opened_at=later_at,
+                   opened_by_id=teacher.id),
+    ])
+    for pupil in school_class.pupils:
+        before = rng.uniform(0.15, 0.55)
+        _seed_attempt(pupil, check, rng, before, baseline_at + timedelta(hours=rng.randint(2, 50)))
+        if rng.random() < 0.9:
+            _seed_attempt(pupil, check, rng, min(0.9, before + rng.uniform(0.15, 0.4)),
+                          later_at + timedelta(hours=rng.randint(2, 50)), number=2)
 
 
-def simulated_answers(quiz, rng: random.Random, skill: float) -> dict[str, str]:
-    """Encoded answers to a question quiz, right about as often as the pupil is skilled."""
-    answers = {}
-    for question in quiz.questions:
-        right = rng.random() < skill + 0.1
-        if question.type == "sort":
-            raw = {i.id: i.group if right else rng.choice(question.groups).id for i in question.items}
-        elif question.type == "multiple":
-            raw = [c.id for c in question.choices if c.correct] if right else [rng.choice(question.choices).id]
-        else:
-            raw = next(c.id for c in question.choices if c.correct) if right else rng.choice(question.choices).id
-        answers[question.id] = encode_answer(question, raw)
-    return answers
-
-
-def _seed_attempt(pupil: User, quiz, rng: random.Random, skill: float, at) -> None:
+def _seed_attempt(pupil: User, quiz, rng: random.Random, skill: float, at, number: int = 1) -> None:
     """A submitted attempt whose answers are right about as often as the pupil is keen."""
-    if quiz.kind == "scenario":
-        path = simulated_path(quiz, rng, skill)
-        verdict = mark_scenario(quiz, path)
-        state = {"path": path}
-    else:
-        answers = simulated_answers(quiz, rng, skill)
-        verdict = mark_quiz(quiz, answers)
-        state = {"answers": answers}
-    attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=1, content_version=quiz.version, state=state,
+    kind = quiz_kind(quiz)
+    state = kind.simulate(quiz, rng, skill)
+    verdict = kind.mark(quiz, state)
+    attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=number, content_version=quiz.version,
+                          state=state, choice_order=kind.orders(quiz, rng),
                           started_at=at, submitted_at=at + timedelta(minutes=6), score=verdict.score,
                           passed=verdict.passed)
     attempt.responses = [

@@ -1,6 +1,7 @@
 """Recording a pupil's own learning: lesson steps, completions, quiz attempts. Each write is idempotent,
 so a double click, a resubmitted form or two tabs never record anything twice."""
 
+import random
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -8,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
 from .extensions import db
-from .marking import AnswerError, Verdict, encode_answer, mark_quiz, mark_scenario, walk_scenario
+from .activities import ScenarioStory, quiz_kind
+from .verdicts import Verdict
 from .models import LessonProgress, QuizAttempt, QuizResponse, User, utcnow
 
 
@@ -175,8 +177,27 @@ def press(pupil: User, lesson: Lesson, row: LessonProgress | None, index: int, c
     return Move(number + 1)
 
 
+_SHUFFLE = random.SystemRandom()
+
+
+def choice_order(quiz, previous: dict | None) -> dict[str, list[str]]:
+    """A fresh order of every question's choices for a new attempt, by choice id, never the same as the
+    pupil's previous attempt when the choices allow another order (so a position cannot be learned)."""
+    kind = quiz_kind(quiz)
+    order = kind.orders(quiz, _SHUFFLE)
+    for _ in range(5):
+        if order != previous:
+            return order
+        order = kind.orders(quiz, _SHUFFLE)
+    for key, ids in order.items():  # still the same: turn one question's choices round by one
+        if len(ids) > 1:
+            order[key] = ids[1:] + ids[:1]
+            break
+    return order
+
+
 def open_attempt(pupil: User, quiz) -> QuizAttempt:
-    """The pupil's unfinished attempt at a quiz, or a new one; never two open at once."""
+    """The pupil's unfinished attempt at a quiz, or a new one with its own choice order; never two open at once."""
     attempts = db.session.scalars(
         sa.select(QuizAttempt).where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.quiz_id == quiz.id)
         .order_by(QuizAttempt.number)
@@ -185,10 +206,11 @@ def open_attempt(pupil: User, quiz) -> QuizAttempt:
         if attempt.submitted_at is None:
             return attempt
     number = (attempts[-1].number + 1) if attempts else 1
+    order = choice_order(quiz, attempts[-1].choice_order if attempts else None)
     try:
         with db.session.begin_nested():
             attempt = QuizAttempt(pupil_id=pupil.id, quiz_id=quiz.id, number=number,
-                                  content_version=quiz.version, state={})
+                                  content_version=quiz.version, state={}, choice_order=order)
             db.session.add(attempt)
     except IntegrityError:  # the same click arrived twice: use the attempt the other request made
         attempt = db.session.scalar(sa.select(QuizAttempt).where(
@@ -212,20 +234,26 @@ def fit_to_content(attempt: QuizAttempt, quiz) -> bool:
         return False
     attempt.state = {}
     attempt.content_version = quiz.version
+    attempt.choice_order = choice_order(quiz, None)
     return True
+
+
+def _store(attempt: QuizAttempt, state: dict | None) -> bool:
+    """Keep a new state on the attempt; False when there was nothing new (a repeated click)."""
+    if state is None:
+        return False
+    attempt.state = state
+    return True
+
+
+def record_move(attempt: QuizAttempt, quiz, form) -> bool:
+    """Record the answer or decision on a submitted form, as the quiz's kind reads it. False for a repeat."""
+    return _store(attempt, quiz_kind(quiz).answer(attempt.state, quiz, form))
 
 
 def answer_question(attempt: QuizAttempt, quiz: QuestionQuiz, question_id: str, raw) -> bool:
     """Record an answer; an answer once given stays (a repeat is ignored). False if it was a repeat."""
-    question = next((q for q in quiz.questions if q.id == question_id), None)
-    if question is None:
-        raise AnswerError("That question is not in this quiz.")
-    answers = answers_of(attempt)
-    if question_id in answers:
-        return False
-    answers[question_id] = encode_answer(question, raw)
-    attempt.state = {**(attempt.state or {}), "answers": answers}
-    return True
+    return _store(attempt, quiz_kind(quiz).record_answer(attempt.state, quiz, question_id, raw))
 
 
 def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) -> bool:
@@ -234,22 +262,12 @@ def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) 
     `position` is the number of decisions already made when the page was shown: a smaller one is a second
     click on an old page; a larger or negative one was never on any page.
     """
-    path = path_of(attempt)
-    if 0 <= position < len(path):
-        return False
-    if position != len(path):
-        raise AnswerError("That choice is not on this page. Choose one of the buttons.")
-    walk_scenario(quiz, path + [index])  # raises AnswerError if the choice is not on this page
-    attempt.state = {**(attempt.state or {}), "path": path + [index]}
-    return True
+    return _store(attempt, ScenarioStory.record_choice(attempt.state, quiz, position, index))
 
 
 def submit(attempt: QuizAttempt, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
-    if quiz.kind == "scenario":
-        verdict = mark_scenario(quiz, path_of(attempt))
-    else:
-        verdict = mark_quiz(quiz, answers_of(attempt))
+    verdict = quiz_kind(quiz).mark(quiz, attempt.state)
     db.session.flush()
     closed = db.session.execute(
         sa.update(QuizAttempt)

@@ -254,6 +254,9 @@ class QuizAttempt(db.Model):
     content_version: so.Mapped[int]
     # Answers so far, so a reload carries on: {"question_id": answer} or, for scenarios, {"path": [...]}.
     state: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    # The order this attempt shows each question's choices in, by choice id ({"question_id": ["b", "a"]}):
+    # shuffled once when the attempt starts, so a reload or another device shows the same order.
+    choice_order: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     submitted_at: so.Mapped[datetime | None]
     score: so.Mapped[int | None]
@@ -357,6 +360,22 @@ class SchemePlacement(db.Model):
     half_term: so.Mapped[int]  # 1 (Autumn 1) to 6 (Summer 2)
     position: so.Mapped[int]  # order within the half term, from 1
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CheckRound(db.Model):
+    """A teacher opening a "What do I know?" check to a class: the baseline, or a later check against it.
+
+    A pupil's answers count for the most recent round opened before they handed the check in.
+    """
+
+    __table_args__ = (sa.CheckConstraint("stage IN ('baseline', 'later')", name="stage"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school_class.id", ondelete="CASCADE"), index=True)
+    quiz_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    stage: so.Mapped[str] = so.mapped_column(sa.String(10))
+    opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    opened_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class AuditLog(db.Model):

@@ -189,6 +189,7 @@ REGISTRY: dict[str, Table] = {
             "number": c("First, second... attempt."),
             "content_version": c("Which version of the quiz it was made against."),
             "state": c("Answers so far, so a reload carries on."),
+            "choice_order": c("The order this attempt shows the choices in, so a reload keeps it."),
             "started_at": c("When it was started."),
             "submitted_at": c("When it was handed in."),
             "score": c("The mark."),
@@ -248,6 +249,16 @@ REGISTRY: dict[str, Table] = {
             "half_term": c("The half term it is taught in, 1 (Autumn 1) to 6 (Summer 2)."),
             "position": c("Its order within the half term."),
             "updated_at": c("When it was last reordered (who did it is in the audit log)."),
+        }),
+    "check_round": Table(
+        "When a teacher opened a What do I know? check to a class, as a baseline or a later check.", WHILE_CLASS,
+        NOT_PUPIL_DATA, {
+            "id": ID,
+            "class_id": c("The class."),
+            "quiz_id": c("Which check."),
+            "stage": c("Baseline or a later check."),
+            "opened_at": c("When it was opened: answers after it count for it."),
+            "opened_by_id": c("The teacher who opened it."),
         }),
     "audit_log": Table(
         "Who did what and when (UTC): sign-ins, refusals, every view and change of a concern, exports and "

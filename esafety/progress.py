@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from .content import Catalogue
 from .extensions import db
-from .marking import decode_answer
+from .activities import quiz_kind
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
 
 
@@ -124,26 +124,8 @@ class AnswerRecord:
 
 
 def describe_answer(quiz, question_id: str, stored: str) -> tuple[str, str, str | None]:
-    """The question's prompt, the answer in words, and the misconception it shows (if any)."""
-    if quiz.kind == "scenario":
-        node = quiz.nodes.get(question_id)
-        if node is None or not stored.isdigit() or int(stored) >= len(node.choices):
-            return question_id, stored, None
-        choice = node.choices[int(stored)]
-        return node.text, choice.text, choice.misconception
-    question = next((q for q in quiz.questions if q.id == question_id), None)
-    if question is None:
-        return question_id, stored, None
-    answer = decode_answer(question, stored)
-    if question.type == "sort":
-        groups = {g.id: g.label for g in question.groups}
-        placed = [f"{item.text} → {groups.get(answer.get(item.id), '?')}" for item in question.items]
-        wrong = [item.misconception for item in question.items if answer.get(item.id) != item.group and item.misconception]
-        return question.prompt, "; ".join(placed), "; ".join(wrong) or None
-    chosen_ids = answer if isinstance(answer, list) else [answer]
-    chosen = [c for c in question.choices if c.id in chosen_ids]
-    return (question.prompt, ", ".join(c.text for c in chosen),
-            "; ".join(c.misconception for c in chosen if c.misconception) or None)
+    """The question's prompt, the answer in words, and the misconception it shows (if any), by choice id."""
+    return quiz_kind(quiz).describe(quiz, question_id, stored)
 
 
 def pupil_record(pupil: User, catalogue: Catalogue) -> dict:

@@ -63,8 +63,11 @@ def users(world) -> dict:
 def values(world) -> dict:
     """A real object for every id a route takes (Year 5, its pupil Dev, Dev's attempt, concern and link)."""
     link_id = db.session.scalar(sa.select(ParentLink.id).where(ParentLink.parent_id == world.parent.id))
+    # (a fuzzed Remove may have deleted the set work: then an id that is not there)
+    assignment_id = db.session.scalar(sa.select(Assignment.id).where(Assignment.class_id == world.ks2.id)
+                                      .order_by(Assignment.id).limit(1))
     return {"class_id": world.ks2.id, "pupil_id": world.pupil.id, "concern_id": world.concern.id,
-            "assignment_id": world.assignment.id, "attempt_id": world.attempt.id, "lesson_id": "ks2-safe",
+            "assignment_id": assignment_id or 999999, "attempt_id": world.attempt.id, "lesson_id": "ks2-safe",
             "quiz_id": "age-ks2", "number": 1, "year_group": 5, "token": "matrix-card-token",
             "page_id": "parent-smart", "filename": "css/site.css", "link_id": link_id or 999999,
-            "staff_id": world.teacher.id}  # (a fuzzed unlink may have removed the link)
+            "staff_id": world.teacher.id}  # (a fuzzed unlink or removal may have deleted the link or the work)

@@ -71,14 +71,19 @@ def test_ks2_scenarios_branch_two_decisions_deep(content):
 
 
 def test_generated_age_questions_match_the_platform_data(content):
-    """Questions generated from platforms.yaml mark the platform's own minimum age as the right answer."""
-    ages = {p.id: p.min_age for p in content.platforms}
+    """Questions generated from platforms.yaml mark the platform's own minimum age, or its game's PEGI label,
+    as the right answer (a supervised-account question is checked in test_fairness)."""
+    platforms = {p.id: p for p in content.platforms}
     generated = [q for q in content.quizzes["age-ks2"].questions if q.generated]
     assert len(generated) == 4
     for question in generated:
-        platform = question.id.removeprefix("platform-age-")
-        right = [c for c in question.choices if c.correct]
-        assert [c.text for c in right] == [str(ages[platform])]
+        right = [c.text for c in question.choices if c.correct]
+        if question.id.startswith("platform-age-"):
+            assert right == [str(platforms[question.id.removeprefix("platform-age-")].min_age)]
+        elif question.id.startswith("platform-pegi-"):
+            assert right == [str(platforms[question.id.removeprefix("platform-pegi-")].pegi)]
+        else:
+            assert question.id.startswith("platform-supervised-") and len(right) == 1
 
 
 def test_broken_content_reports_every_problem_with_path_and_field():

@@ -1,6 +1,5 @@
 """Reads lessons/, quizzes/ and curriculum/ into a validated Catalogue, reporting every problem found."""
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,7 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from . import readability
 from .schema import (
+    BaselineQuiz,
     Framework,
     Guide,
     Lesson,
@@ -21,13 +21,19 @@ from .schema import (
     Platform,
     PlatformFile,
     Scheme,
+    QUIZ_SCHEMAS,
     Question,
+    QuestionBase,
     QuestionQuiz,
     QuizChoice,
     ScenarioQuiz,
     SmartRules,
     Statement,
 )
+
+
+QUESTION_TAGS = {"single", "truefalse", "multiple", "sort", "baseline"}
+QUIZ_ORDER = {"age": 0, "baseline": 2}  # age quizzes first, What do I know? checks last
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class Catalogue:
     """Every lesson, quiz, parent page, platform and curriculum statement, loaded once."""
 
     lessons: dict[str, Lesson]
-    quizzes: dict[str, QuestionQuiz | ScenarioQuiz]
+    quizzes: dict[str, QuestionQuiz | ScenarioQuiz | BaselineQuiz]
     parent_pages: dict[str, ParentPage]
     platforms: tuple[Platform, ...]
     frameworks: tuple[Framework, ...]
@@ -83,12 +89,12 @@ class Catalogue:
         """The quizzes of one key stage (and year group, when given): age quizzes first, then scenarios by SMART letter."""
         return sorted(
             (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
-            key=lambda quiz: (quiz.kind != "age", "SMART".index(quiz.smart), quiz.title),
+            key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title),
         )
 
     def activity(self, kind: str, activity_id: str):
         """A lesson or quiz by kind and id, or None."""
-        return (self.lessons if kind == "lesson" else self.quizzes).get(activity_id)
+        return {"lesson": self.lessons, "quiz": self.quizzes}.get(kind, {}).get(activity_id)
 
     def as_json(self) -> dict:
         """The catalogue in the shape `flask content check --json` prints."""
@@ -114,7 +120,7 @@ class Catalogue:
                     "id": quiz.id, "title": quiz.title, "kind": quiz.kind, "key_stage": quiz.key_stage,
                     "years": list(quiz.years),
                     "smart": quiz.smart, "version": quiz.version, "pass_mark": quiz.pass_mark,
-                    "questions": len(quiz.questions) if quiz.kind != "scenario" else quiz.max_decisions,
+                    "questions": quiz.length,
                     "curriculum": list(quiz.curriculum),
                     "reading_grade": round(self.readability.get(quiz.id, 0.0), 2),
                 }
@@ -150,7 +156,11 @@ def render_markdown(text: str, audience: str) -> str:
 
 
 def _field(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-after"))
+    """A field's dotted path, without the validator names and union tags pydantic adds to it."""
+    parts = [part for part in loc if not str(part).startswith("function-after")]
+    # A question's type is a union tag: questions.0.single.choices is questions.0.choices to an author.
+    parts = [p for i, p in enumerate(parts) if not (i and isinstance(parts[i - 1], int) and p in QUESTION_TAGS)]
+    return ".".join(str(part) for part in parts)
 
 
 def _parse(model: type[BaseModel], data, path: str, problems: list[Problem]):
@@ -198,52 +208,94 @@ def _strings(value) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def platform_age_questions(platforms: tuple[Platform, ...], count: int) -> tuple[Question, ...]:
+PEGI_AGES = (3, 7, 12, 16, 18)
+
+
+def _age_choice(age: int, right_age: int, misconception: str, feedback: str) -> QuizChoice:
+    """One age as a choice: the right one secure, a younger one a misconception, an older one developing."""
+    right, younger = age == right_age, age < right_age
+    return QuizChoice(
+        id=f"age-{age}", text=f"{age}", correct=right,
+        understanding="secure" if right else ("misconception" if younger else "developing"),
+        misconception=misconception if younger else None,
+        feedback=f"Yes. {feedback}" if right else feedback,
+    )
+
+
+def _nearby(right_age: int, ages) -> list[int]:
+    """The right age with two younger and one older choice (fewer at the ends), in order."""
+    others = sorted(set(ages) - {right_age})
+    picked = [a for a in others if a < right_age][-2:] + [a for a in others if a > right_age][:2]
+    return sorted({right_age, *picked})[:4] if len(picked) >= 3 else sorted({right_age, *others})[:4]
+
+
+def _pegi_question(platform: Platform) -> QuestionBase:
+    """What age a game's PEGI label says it suits (a PEGI 7 or PEGI 12 game, say)."""
+    pegi = platform.pegi
+    feedback = (f"{platform.name} is PEGI {pegi}: its content suits ages {pegi} and over. "
+                "PEGI can't check what other players say or make.")
+    misconception = f"Thinks {platform.name}'s PEGI label is for younger children than it is."
+    return Question(
+        id=f"platform-pegi-{platform.id}", type="single", generated=True,
+        prompt=f"{platform.name} has a PEGI label. What age does it say the game suits?",
+        choices=tuple(_age_choice(age, pegi, misconception, feedback) for age in _nearby(pegi, PEGI_AGES)),
+    )
+
+
+def _supervised_question(platform: Platform) -> QuestionBase:
+    """No account of your own under the minimum age, but a parent can set up a supervised one."""
+    age, name = platform.min_age, platform.name
+    feedback = (f"{name}'s rules say {age} for your own account. Under {age}, a parent can set up an account "
+                f"they look after, or use {platform.child_version}.")
+    return Question(
+        id=f"platform-supervised-{platform.id}", type="single", generated=True,
+        prompt=f"Sam is 9. Can Sam have a {name} account?",
+        choices=(
+            QuizChoice(id="own", text="Yes, Sam can sign up for one on their own.", understanding="misconception",
+                       misconception=f"Thinks a 9-year-old may have their own {name} account.", feedback=feedback),
+            QuizChoice(id="older", text=f"Yes, if a grown-up lets Sam say they are {age}.",
+                       understanding="misconception", feedback=feedback,
+                       misconception="Thinks giving an older age to sign up is fine when an adult agrees."),
+            QuizChoice(id="wait", text=f"No. Sam has to wait until {age} to watch anything on {name}.",
+                       understanding="developing", feedback=feedback),
+            QuizChoice(id="parent", text="Not their own, but a parent can set one up for Sam.", correct=True,
+                       understanding="secure", feedback=f"Yes. {feedback}"),
+        ),
+    )
+
+
+def _account_question(platform: Platform) -> QuestionBase:
+    """How old you have to be for your own account (13, 16 or 18)."""
+    age, name = platform.min_age, platform.name
+    return Question(
+        id=f"platform-age-{platform.id}", type="single", generated=True,
+        prompt=f"How old do you have to be to have your own {name} account?",
+        choices=tuple(_age_choice(a, age, f"Thinks children under {age} may have their own {name} account.",
+                                  f"{name}'s rules say you must be {age} to have your own account.")
+                      for a in _nearby(age, (8, 10, 13, 16, 18))),
+    )
+
+
+def platform_age_question(platform: Platform) -> QuestionBase | None:
+    """The question a platform's data asks: a game's PEGI label; a service with a supervised or children's
+    version ("no account under 13, but a supervised one"); or the age for your own account."""
+    if isinstance(platform.pegi, int):
+        return _pegi_question(platform)
+    if platform.min_age and platform.child_version:
+        return _supervised_question(platform)
+    if platform.min_age:
+        return _account_question(platform)
+    return None
+
+
+def platform_age_questions(platforms: tuple[Platform, ...], count: int) -> tuple[QuestionBase, ...]:
     """Age questions built from the platform data, so they stay right when the data changes.
 
-    Only platforms whose minimum age is confirmed are asked about; the choice of platforms is stable
-    (by a hash of the name) so a pupil who reloads sees the same questions.
+    Authors choose the platforms (quiz: true in quizzes/platforms.yaml); only confirmed ones are asked about,
+    in the file's order, so a pupil who reloads sees the same questions.
     """
-    eligible = sorted(
-        (p for p in platforms if p.confirmed and p.min_age),
-        key=lambda p: hashlib.sha256(p.id.encode()).hexdigest(),
-    )
-    questions = []
-    for platform in eligible[:count]:
-        ages = sorted({platform.min_age, 8, 10, 13, 16, 18} - {platform.min_age})
-        distractors = [a for a in ages if a < platform.min_age][-2:] + [a for a in ages if a > platform.min_age][:1]
-        options = sorted({platform.min_age, *distractors})[:4]
-        choices = []
-        for age in options:
-            right = age == platform.min_age
-            younger = age < platform.min_age
-            choices.append(
-                QuizChoice(
-                    id=f"age-{age}",
-                    text=f"{age}",
-                    correct=right,
-                    understanding="secure" if right else ("misconception" if younger else "developing"),
-                    misconception=(
-                        f"Thinks children under {platform.min_age} may have their own {platform.name} account."
-                        if younger else None
-                    ),
-                    feedback=(
-                        f"Yes. {platform.name}'s rules say you must be {platform.min_age} to have your own account."
-                        if right
-                        else f"{platform.name}'s rules say you must be {platform.min_age} to have your own account."
-                    ),
-                )
-            )
-        questions.append(
-            Question(
-                id=f"platform-age-{platform.id}",
-                type="single",
-                prompt=f"How old do you have to be to have your own {platform.name} account?",
-                choices=tuple(choices),
-                generated=True,
-            )
-        )
-    return tuple(questions)
+    chosen = (platform_age_question(p) for p in platforms if p.quiz and p.confirmed)
+    return tuple(q for q in chosen if q is not None)[:count]
 
 
 def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
@@ -345,7 +397,7 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
         data = _read_yaml(path, root, problems)
         if not data:
             continue
-        model = ScenarioQuiz if data.get("kind") == "scenario" else QuestionQuiz
+        model = QUIZ_SCHEMAS.get(data.get("kind"), QuestionQuiz)
         check_curriculum(rel, _strings(data.get("curriculum")))
         quiz = _parse(model, data, rel, problems)
         if not quiz:
@@ -360,6 +412,10 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
                     "use shorter sentences and words"))
         if quiz.id != path.stem:
             problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        for number, question in enumerate(getattr(quiz, "questions", ())):
+            statement = getattr(question, "statement", None)  # baseline questions name what they check
+            if statement and statement not in statements:
+                problems.append(Problem(rel, f"questions.{number}.statement", f"unknown statement {statement}"))
         if quiz.id in quizzes or quiz.id in lessons:
             problems.append(Problem(rel, "id", "duplicate id"))
         if quiz.lesson not in lessons:
@@ -370,7 +426,7 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             generated = platform_age_questions(platforms, quiz.generate.platform_ages)
             if len(generated) < quiz.generate.platform_ages:
                 problems.append(Problem(rel, "generate.platform_ages",
-                                        "not enough platforms with a confirmed minimum age"))
+                                        "not enough confirmed platforms marked quiz: true in quizzes/platforms.yaml"))
             quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
         quizzes[quiz.id] = quiz
 

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator, model_validator
 
 KeyStage = Literal["KS1", "KS2"]
 Smart = Literal["S", "M", "A", "R", "T"]
@@ -293,6 +293,7 @@ class Platform(Frozen):
     confirmed: bool
     source: Annotated[str, StringConstraints(pattern=r"^https?://")]
     checked: date
+    quiz: bool = False  # authors choose the platforms the age quiz asks about (confirmed ones only)
 
 
 class PlatformFile(Frozen):
@@ -344,43 +345,131 @@ class SortItem(Frozen):
     misconception: str | None = None
 
 
-class Question(Frozen):
-    """One question of a question quiz."""
+class QuestionBase(Frozen):
+    """Fields every question has, whatever its type."""
 
     id: Slug
-    type: Literal["single", "multiple", "truefalse", "sort"]
     prompt: Text
-    choices: tuple[QuizChoice, ...] = ()
-    groups: tuple[SortGroup, ...] = ()
-    items: tuple[SortItem, ...] = ()
     generated: bool = False
 
+
+class ChoiceQuestion(QuestionBase):
+    """A question answered by choosing from choices with ids; correct choices are secure, and only they are."""
+
+    choices: tuple[QuizChoice, ...]
+
+    @property
+    def groups(self) -> tuple:
+        """Only sort questions have groups."""
+        return ()
+
+    @property
+    def items(self) -> tuple:
+        """Only sort questions have items."""
+        return ()
+
     @model_validator(mode="after")
-    def well_formed(self):
-        """Each type has the answers it needs, with the right number marked correct."""
-        if self.type == "sort":
-            if len(self.groups) < 2 or len(self.items) < 2 or self.choices:
-                raise ValueError("a sort question needs at least 2 groups and 2 items, and no choices")
-            groups = {g.id for g in self.groups}
-            for item in self.items:
-                if item.group not in groups:
-                    raise ValueError(f"item {item.id} names unknown group {item.group}")
-            return self
-        if self.groups or self.items:
-            raise ValueError("only sort questions have groups and items")
-        correct = [c for c in self.choices if c.correct]
-        if self.type == "truefalse" and sorted(c.id for c in self.choices) != ["false", "true"]:
-            raise ValueError("a truefalse question has exactly two choices, with ids true and false")
-        if self.type in ("single", "truefalse") and len(correct) != 1:
-            raise ValueError(f"a {self.type} question needs exactly one correct choice")
-        if self.type == "multiple" and len(correct) < 1:
-            raise ValueError("a multiple question needs at least one correct choice")
+    def distinct_choices(self):
+        """At least two choices, with different ids, and the right ones tagged secure."""
         if len(self.choices) < 2 or len({c.id for c in self.choices}) != len(self.choices):
             raise ValueError("a question needs at least 2 choices with different ids")
         for choice in self.choices:
             if choice.correct != (choice.understanding == "secure"):
                 raise ValueError(f"choice {choice.id}: correct choices are secure, and only they are")
         return self
+
+    def _one_correct(self, name: str):
+        """Refuse a question that does not have exactly one correct choice."""
+        if sum(c.correct for c in self.choices) != 1:
+            raise ValueError(f"a {name} question needs exactly one correct choice")
+        return self
+
+
+class SingleQuestion(ChoiceQuestion):
+    """Choose one answer."""
+
+    type: Literal["single"]
+
+    @model_validator(mode="after")
+    def one_correct(self):
+        """Exactly one choice is right."""
+        return self._one_correct("single")
+
+
+class TrueFalseQuestion(ChoiceQuestion):
+    """True or false: two choices with ids true and false."""
+
+    type: Literal["truefalse"]
+
+    @model_validator(mode="after")
+    def true_and_false(self):
+        """The two choices are true and false, and one of them is right."""
+        if sorted(c.id for c in self.choices) != ["false", "true"]:
+            raise ValueError("a truefalse question has exactly two choices, with ids true and false")
+        return self._one_correct("truefalse")
+
+
+class MultipleQuestion(ChoiceQuestion):
+    """Tick every right answer."""
+
+    type: Literal["multiple"]
+
+    @model_validator(mode="after")
+    def some_correct(self):
+        """At least one choice is right."""
+        if not any(c.correct for c in self.choices):
+            raise ValueError("a multiple question needs at least one correct choice")
+        return self
+
+
+class SortQuestion(QuestionBase):
+    """Put each item into its group."""
+
+    type: Literal["sort"]
+    groups: tuple[SortGroup, ...]
+    items: tuple[SortItem, ...]
+
+    @property
+    def choices(self) -> tuple:
+        """Sort questions have items and groups, not choices."""
+        return ()
+
+    @model_validator(mode="after")
+    def well_formed(self):
+        """At least two groups and two items, each item naming one of the groups."""
+        if len(self.groups) < 2 or len(self.items) < 2:
+            raise ValueError("a sort question needs at least 2 groups and 2 items, and no choices")
+        groups = {g.id for g in self.groups}
+        for item in self.items:
+            if item.group not in groups:
+                raise ValueError(f"item {item.id} names unknown group {item.group}")
+        return self
+
+
+class BaselineQuestion(ChoiceQuestion):
+    """A "What do I know?" question: one secure answer, and every other answer graded developing or
+    misconception, tied to a SMART letter and to the curriculum statement it checks."""
+
+    type: Literal["baseline"]
+    smart: Smart
+    statement: Slug  # the Education for a Connected World statement it checks; its strand groups the report
+
+    @model_validator(mode="after")
+    def graded_answers(self):
+        """One secure answer, and at least one other answer that is not secure."""
+        return self._one_correct("baseline")
+
+
+AnyQuestion = Annotated[
+    SingleQuestion | TrueFalseQuestion | MultipleQuestion | SortQuestion | BaselineQuestion,
+    Field(discriminator="type"),
+]
+_QUESTION = TypeAdapter(AnyQuestion)
+
+
+def Question(**fields) -> QuestionBase:  # noqa: N802 - reads like the class it builds
+    """A question of the type its fields name, validated (the discriminated union of question types)."""
+    return _QUESTION.validate_python(fields)
 
 
 class QuizBase(ForYears, Frozen):
@@ -415,7 +504,12 @@ class QuestionQuiz(QuizBase):
 
     kind: Literal["age", "questions"]
     generate: Generate | None = None
-    questions: tuple[Question, ...] = Field(min_length=1)
+    questions: tuple[AnyQuestion, ...] = Field(min_length=1)
+
+    @property
+    def length(self) -> int:
+        """How many questions a pupil meets."""
+        return len(self.questions)
 
     @model_validator(mode="after")
     def unique_ids(self):
@@ -507,8 +601,45 @@ class ScenarioQuiz(QuizBase):
         """The most decisions any path asks for."""
         return max(self.decision_depths())
 
+    @property
+    def length(self) -> int:
+        """How many decisions a pupil meets at most."""
+        return self.max_decisions
 
-Quiz = QuestionQuiz | ScenarioQuiz
+
+class BaselineQuiz(QuizBase):
+    """A short "What do I know?" check, opened to a class as a baseline and again later to see growth.
+
+    Its questions spread over the SMART letters and the Education for a Connected World strands its key stage
+    teaches; it teaches nothing itself, so it names no lesson of its own (lesson is the key stage's Tell lesson).
+    """
+
+    kind: Literal["baseline"]
+    curriculum: tuple[Slug, ...] = Field(default=(), max_length=0)  # it teaches nothing, so covers nothing
+    questions: tuple[BaselineQuestion, ...] = Field(min_length=10, max_length=14)
+
+    @property
+    def length(self) -> int:
+        """How many questions a pupil meets."""
+        return len(self.questions)
+
+    @model_validator(mode="after")
+    def spread(self):
+        """Unique question ids, and at least three SMART letters among the questions."""
+        ids = [q.id for q in self.questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("questions: ids must be unique")
+        if len({q.smart for q in self.questions}) < 3:
+            raise ValueError("questions: a baseline check spreads over at least three SMART letters")
+        return self
+
+
+Quiz = Annotated[QuestionQuiz | ScenarioQuiz | BaselineQuiz, Field(discriminator="kind")]
+# The schema each quiz kind is read with; a file with an unknown kind is read as a question quiz, whose
+# validation then names the kinds it accepts.
+QUIZ_SCHEMAS: dict[str, type[QuizBase]] = {"age": QuestionQuiz, "questions": QuestionQuiz,
+                                            "scenario": ScenarioQuiz, "baseline": BaselineQuiz}
+
 
 
 # Teacher's guides -----------------------------------------------------------------------------------------

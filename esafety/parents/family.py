@@ -8,6 +8,7 @@ from flask_login import current_user, logout_user
 from ..access import my_child_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
+from ..baseline import checks_for, pupil_growth
 from ..content import catalogue
 from ..extensions import db
 from ..learning import lesson_progress, quiz_summaries
@@ -107,10 +108,12 @@ def child(pupil_id: int):
     quizzes = [(content.quizzes[qid], summary) for qid, summary in results.items()
                if qid in content.quizzes and summary.attempts]
     school_year = _school_year(pupil)
+    growth = [(check, pupil_growth(pupil.id, check, content)) for check in checks_for(content, key_stage)
+              if check.id in results and results[check.id].attempts]
     return render_template("parents/child.html", pupil=pupil, done=done, quizzes=quizzes, key_stage=key_stage,
                            total=len(content.lessons_for(key_stage, year_group)), form=EmptyForm(),
                            consent=consent.register([pupil.id], school_year)[pupil.id],
-                           year=school_year_label(school_year))
+                           year=school_year_label(school_year), growth=growth)
 
 
 @family_bp.post("/children/<int:pupil_id>/unlink")

@@ -8,10 +8,10 @@ from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
-from ..learning import (
-    answer_question, answers_of, choose, fit_to_content, open_attempt, path_of, quiz_summaries, submit,
-)
-from ..marking import AnswerError, mark_question, walk_scenario
+from ..activities import quiz_kind
+from ..baseline import pupil_growth
+from ..learning import fit_to_content, open_attempt, quiz_summaries, record_move, submit
+from ..verdicts import AnswerError
 from . import bp
 
 
@@ -38,15 +38,6 @@ def quiz_begin(quiz_id: str):
     return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id))
 
 
-def _read_answer(question):
-    """The pupil's answer from the form, in the shape marking expects."""
-    if question.type in ("single", "truefalse"):
-        return request.form.get("choice", "")
-    if question.type == "multiple":
-        return request.form.getlist("choice")
-    return {item.id: request.form.get(f"item-{item.id}", "") for item in question.items}
-
-
 @bp.route("/quizzes/<quiz_id>/attempts/<int:attempt_id>", methods=["GET", "POST"])
 def quiz_attempt(quiz_id: str, attempt_id: int):
     """Play an attempt: show the next question or decision, record answers, and finish.
@@ -71,57 +62,17 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
                 submit(attempt, quiz)
                 db.session.commit()
                 return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
-            if quiz.kind == "scenario":
-                choose(attempt, quiz, request.form.get("position", -1, type=int),
-                       request.form.get("choice", -1, type=int))
-            else:
-                question_id = request.form.get("question", "")
-                question = next((q for q in quiz.questions if q.id == question_id), None)
-                if question is None:
-                    raise AnswerError("That question is not in this quiz.")
-                answer_question(attempt, quiz, question_id, _read_answer(question))
+            record_move(attempt, quiz, request.form)
             db.session.commit()
             return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id,
                                     _anchor="feedback"))
         except AnswerError as problem:
             db.session.rollback()
             error = str(problem)
-    if quiz.kind == "scenario":
-        return _scenario_page(quiz, attempt, form, error)
-    return _question_page(quiz, attempt, form, error)
-
-
-def _question_page(quiz, attempt, form, error):
-    """The next unanswered question, with feedback on the one answered just before it."""
-    answers = answers_of(attempt)
-    answered = [q for q in quiz.questions if q.id in answers]
-    upcoming = [q for q in quiz.questions if q.id not in answers]
-    previous = (answered[-1], mark_question(answered[-1], answers[answered[-1].id])) if answered else None
-    question = upcoming[0] if upcoming else None
-    return render_template(
-        "pupil/quiz_question.html", quiz=quiz, attempt=attempt, form=form, question=question,
-        previous=previous, number=len(answered) + 1, total=len(quiz.questions), error=error,
-    ), 400 if error else 200
-
-
-def _scenario_page(quiz, attempt, form, error):
-    """The story so far: the consequence of the last decision, then the next decision or the ending."""
-    path = path_of(attempt)
-    node_id, results = walk_scenario(quiz, path)
-    previous = None
-    if path:
-        before, _ = walk_scenario(quiz, path[:-1])
-        previous = (quiz.nodes[before].choices[path[-1]], results[-1])
-    return render_template(
-        "pupil/quiz_scenario.html", quiz=quiz, attempt=attempt, form=form, node=quiz.nodes[node_id],
-        position=len(path), previous=previous, error=error, smart_names=SMART_NAMES,
-    ), 400 if error else 200
-
-
-def _chosen_words(question, stored: str) -> str:
-    """What the pupil chose, in the words on the buttons (sort answers are explained item by item instead)."""
-    ids = set(stored.split(",")) if question.type == "multiple" else {stored}
-    return "; ".join(c.text for c in question.choices if c.id in ids)
+    kind = quiz_kind(quiz)
+    page = kind.page(quiz, attempt.state, attempt.choice_order or {})
+    return render_template(kind.player, quiz=quiz, attempt=attempt, form=form, error=error, kind=kind,
+                           smart_names=SMART_NAMES, **page), 400 if error else 200
 
 
 def _review(quiz, attempt) -> list[tuple]:
@@ -132,13 +83,7 @@ def _review(quiz, attempt) -> list[tuple]:
     """
     if attempt.content_version != quiz.version:
         return []
-    if quiz.kind == "scenario":
-        _, results = walk_scenario(quiz, path_of(attempt))
-        return [(quiz.nodes[r.question_id].text, quiz.nodes[r.question_id].choices[int(r.answer)].text, r, None)
-                for r in results]
-    answers = answers_of(attempt)
-    return [(q.prompt, "" if q.type == "sort" else _chosen_words(q, answers[q.id]), mark_question(q, answers[q.id]), q)
-            for q in quiz.questions if q.id in answers]
+    return quiz_kind(quiz).review(quiz, attempt.state)
 
 
 @bp.get("/quizzes/<quiz_id>/attempts/<int:attempt_id>/result")
@@ -150,6 +95,9 @@ def quiz_result(quiz_id: str, attempt_id: int):
         flash("Finish the quiz first.", "info")
         return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id))
     summary = quiz_summaries(current_user.id).get(quiz.id)
+    kind = quiz_kind(quiz)
+    know_now = pupil_growth(current_user.id, quiz, catalogue(), "pupil") if kind.opens_to_class else []
     return render_template("pupil/quiz_result.html", quiz=quiz, attempt=attempt, review=_review(quiz, attempt),
+                           kind=kind, know_now=know_now,
                            summary=summary, form=EmptyForm(), lesson=catalogue().lessons.get(quiz.lesson),
                            smart_name=SMART_NAMES[quiz.smart])

@@ -28,11 +28,12 @@ def lesson_state(lesson, row) -> tuple[str, str]:
 
 
 def quiz_state(summary) -> tuple[str, str]:
-    """A quiz's state for the pupil, in words: new, started (an unfinished go) or done with the best score."""
+    """A quiz's state for the pupil, in words and never a score (ICO children's code: no score pressure):
+    new, started (an unfinished go), or done."""
     if summary and summary.in_progress_id:
         return "started", "Started"
     if summary and summary.attempts:
-        return "done", f"Done: best {summary.best}%"
+        return "done", "Done" if summary.passed else "Done: have another go when you like"
     return "new", "New"
 
 
@@ -53,10 +54,9 @@ def home():
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
         if activity is None or not for_this_pupil(activity):
             continue  # retired content, or set for another key stage or year: the link would only 404
-        if assignment.activity_kind == "lesson":
-            state = lesson_state(activity, progress.get(activity.id))
-        else:
-            state = quiz_state(results.get(activity.id))
+        states = {"lesson": lambda: lesson_state(activity, progress.get(activity.id)),
+                  "quiz": lambda: quiz_state(results.get(activity.id))}
+        state = states[assignment.activity_kind]()
         set_work.append((assignment, activity, state))
     groups = []
     for letter, name in SMART_NAMES.items():

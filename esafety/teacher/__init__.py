@@ -8,4 +8,4 @@ bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 guard(bp, is_teacher)
 
 # Views by what a teacher does: classes and pupils, work and progress, exports and evidence, concerns.
-from . import concerns, evidence, exports, routes, scheme, school_year, teaching, work  # noqa: E402,F401
+from . import checks, concerns, evidence, exports, routes, scheme, school_year, teaching, work  # noqa: E402,F401

@@ -50,6 +50,22 @@ class AssignForm(FlaskForm):
     due_on = DateField("Due date (optional)", validators=[Optional()])
 
 
+class OpenCheckForm(FlaskForm):
+    """Open a What do I know? check to the class: as its baseline, or as a later check against it."""
+
+    quiz = SelectField("Check", validators=[DataRequired()])
+    stage = SelectField("Open it as", choices=[("baseline", "The baseline (before teaching)"),
+                                               ("later", "A later check (after teaching)")],
+                        validators=[DataRequired()])
+
+
+class GapLessonsForm(FlaskForm):
+    """Set the lessons that teach one strand of a check."""
+
+    quiz = StringField(validators=[DataRequired()])
+    strand = StringField(validators=[DataRequired(), Length(max=80)])
+
+
 class FilterForm(FlaskForm):
     """Filters for the progress grid (a GET form, so no CSRF token)."""
 
