@@ -48,7 +48,9 @@ def _copy_content(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    (lambda years: years[5]["half_terms"][1].remove("ks2-tell"), "years.6: the year does not cover required statement"),
+    (lambda years: years[5].update(half_terms=[["ks2-safe"], ["ks2-tell"], ["ks2-reliable"], ["ks2-accepting"],
+                                               ["ks2-meeting"], ["ks2-topic-ready-for-phone"]]),
+     "years.6: the year does not cover required statement"),
     (lambda years: years[0]["half_terms"][0].append("ks2-safe"), "ks2-safe is KS2, Year 1 is KS1"),
     (lambda years: years[2]["half_terms"][0].append("no-such-lesson"), "no lesson or quiz no-such-lesson"),
     (lambda years: years[2]["half_terms"][1].append("ks2-safe"), "more than once in the year: ks2-safe"),

@@ -407,7 +407,7 @@ def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
             ceiling = readability.CEILINGS[quiz.key_stage]
             if level > ceiling:
                 problems.append(Problem(
-                    rel, "nodes" if quiz.kind == "scenario" else "questions",
+                    rel, "questions" if hasattr(quiz, "questions") else "nodes",
                     f"reading level grade {level:.1f} is above the {quiz.key_stage} ceiling of {ceiling}: "
                     "use shorter sentences and words"))
         if quiz.id != path.stem:

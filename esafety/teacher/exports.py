@@ -5,7 +5,7 @@ from ..csvexport import download
 from .. import progress
 from . import bp
 from ..access import my_class_or_404, my_pupil_or_404
-from .activities import chosen_frameworks, grid_for
+from .activity_lists import chosen_frameworks, grid_for
 
 
 @bp.get("/classes/<int:class_id>/progress.csv")

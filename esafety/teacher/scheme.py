@@ -16,7 +16,7 @@ from ..content.schema import HALF_TERMS
 from ..extensions import db
 from ..models import SchemePlacement
 from . import bp
-from .activities import activity_kind
+from .activity_lists import activity_kind
 from .forms import SetHalfTermForm, reorder_form
 
 

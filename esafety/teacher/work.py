@@ -12,7 +12,7 @@ from ..content import catalogue
 from ..extensions import db
 from ..models import Assignment, SchoolClass, User, utcnow
 from . import bp
-from .activities import activities_for, activity_kind, activity_titles, chosen_frameworks, grid_for, is_lesson
+from .activity_lists import activities_for, activity_kind, activity_titles, chosen_frameworks, grid_for, is_lesson
 from .forms import AssignForm
 
 

@@ -52,8 +52,8 @@ def test_teacher_runs_baseline_and_later_check_and_sets_gap_lessons(browser, liv
     snap(tab, "baseline-ks2-impact")
     button = gaps.first.locator("button")
     button.focus()
-    tab.keyboard.press("Enter")
-    tab.wait_for_load_state()
+    with tab.expect_navigation():  # wait for the POST and its redirect, not just the current page
+        tab.keyboard.press("Enter")
     assert "Set " in tab.inner_text(".notice, [role=status], main")
     db.session.expire_all()
     lessons = db.session.scalars(sa.select(Assignment.activity_id).where(
