@@ -157,9 +157,8 @@ def test_development_database_and_key_are_private(monkeypatch, tmp_path):
     monkeypatch.delenv("ESAFETY_SECRET_KEY", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.db'}"})
-    key_file = os.path.join(app.instance_path, "secret_key")
-    if os.path.exists(key_file):
-        assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    key_file = os.path.join(app.instance_path, "secret_key")  # made by this app if it was not there yet
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "dev.db").st_mode) == 0o600
 
 
