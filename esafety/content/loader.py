@@ -256,9 +256,9 @@ def _supervised_question(platform: Platform) -> QuestionBase:
             QuizChoice(id="older", text=f"Yes, if a grown-up lets Sam say they are {age}.",
                        understanding="misconception", feedback=feedback,
                        misconception="Thinks giving an older age to sign up is fine when an adult agrees."),
-            QuizChoice(id="wait", text=f"No. Sam has to wait until {age} to watch anything on {name}.",
+            QuizChoice(id="wait", text=f"No. Sam has to wait until {age} to use {name} at all.",
                        understanding="developing", feedback=feedback),
-            QuizChoice(id="parent", text="Not their own, but a parent can set one up for Sam.", correct=True,
+            QuizChoice(id="parent", text="Not their own. A parent can set one up.", correct=True,
                        understanding="secure", feedback=f"Yes. {feedback}"),
         ),
     )
