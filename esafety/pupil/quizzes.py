@@ -54,25 +54,28 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
             return redirect(url_for("pupil.quiz", quiz_id=quiz.id))
         fit_to_content(attempt, quiz)
         db.session.commit()
-    form = EmptyForm()
     error = None
     if request.method == "POST":
         try:
-            if "finish" in request.form:
-                submit(attempt, quiz)
-                db.session.commit()
-                return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
-            record_move(attempt, quiz, request.form)
-            db.session.commit()
-            return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id,
-                                    _anchor="feedback"))
+            return _move(quiz, attempt)
         except AnswerError as problem:
             db.session.rollback()
             error = str(problem)
     kind = quiz_kind(quiz)
     page = kind.page(quiz, attempt.state, attempt.choice_order or {})
-    return render_template(kind.player, quiz=quiz, attempt=attempt, form=form, error=error, kind=kind,
+    return render_template(kind.player, quiz=quiz, attempt=attempt, form=EmptyForm(), error=error, kind=kind,
                            smart_names=SMART_NAMES, **page), 400 if error else 200
+
+
+def _move(quiz, attempt):
+    """Record the answer posted, or finish the attempt; AnswerError when the answer does not fit the page."""
+    if "finish" in request.form:
+        submit(attempt, quiz)
+        db.session.commit()
+        return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
+    record_move(attempt, quiz, request.form)
+    db.session.commit()
+    return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id, _anchor="feedback"))
 
 
 def _review(quiz, attempt) -> list[tuple]:

@@ -90,8 +90,18 @@ def tell():
         return _form_page(form)
     if not form.validate_on_submit():
         return _form_page(form, status=400)
-    key = concerns.key_or_new(form.key.data)
     sign_out = bool(current_user.school and current_user.school.sign_out_after_tell)
+    concern_id = _save(form)
+    if concern_id is None:
+        return _form_page(form, NOT_SENT, 503)
+    if sign_out:
+        return _sent_and_signed_out(concern_id)
+    return redirect(url_for("pupil.tell_sent", concern_id=concern_id))
+
+
+def _save(form: TellForm) -> int | None:
+    """Save the report once (a repeated key is the same report); None when the database refused it."""
+    key = concerns.key_or_new(form.key.data)
     _keep_pupil_in_memory()
     try:
         concern = concerns.create(
@@ -100,14 +110,10 @@ def tell():
         )
         concern_id = concern.id
         db.session.commit()
+        return concern_id
     except SQLAlchemyError:
         db.session.rollback()
-        concern_id = _sent_meanwhile(key)
-        if concern_id is None:
-            return _form_page(form, NOT_SENT, 503)
-    if sign_out:
-        return _sent_and_signed_out(concern_id)
-    return redirect(url_for("pupil.tell_sent", concern_id=concern_id))
+        return _sent_meanwhile(key)
 
 
 def _sent_and_signed_out(concern_id: int):

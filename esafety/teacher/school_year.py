@@ -88,6 +88,11 @@ def import_preview():
     mapping = form.mapping(len(table.headers))
     if form.action.data != "import":
         return _preview(table, form, mapping)
+    return _import(table, form, mapping)
+
+
+def _import(table: Table, form: RosterPreviewForm, mapping: dict):
+    """Import the previewed rows as mapped, once, and say what changed."""
     try:
         rows, problems = check_rows(table, mapping, _hasher())
     except FileProblem:
