@@ -1,6 +1,7 @@
 """Recording a pupil's own learning: lesson steps, completions, quiz attempts. Each write is idempotent,
 so a double click, a resubmitted form or two tabs never record anything twice."""
 
+import hashlib
 import random
 from dataclasses import dataclass
 
@@ -38,6 +39,19 @@ def chosen_answer(lesson: Lesson, row: LessonProgress | None, index: int) -> int
     if step.type != "check" or not isinstance(chosen, int) or not 0 <= chosen < len(step.choices):
         return None
     return chosen
+
+
+def check_order(lesson: Lesson, index: int, pupil_id: int | None = None) -> list[int]:
+    """The order a check step's choices are shown in, as indexes into the file's choices.
+
+    Each pupil has an order of their own, the same on every reload and device (it is derived, not stored), so
+    the place of the right answer teaches nothing; the board and the worksheet share one order per lesson.
+    Answers are still recorded by the choice's index in the file, never by where it was shown.
+    """
+    seed = hashlib.sha256(f"{lesson.id}:{lesson.version}:{index}:{pupil_id}".encode()).digest()
+    order = list(range(len(lesson.steps[index].choices)))
+    random.Random(seed).shuffle(order)
+    return order
 
 
 @dataclass(frozen=True)

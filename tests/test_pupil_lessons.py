@@ -302,3 +302,32 @@ def test_a_year_3_pupil_cannot_see_or_open_the_years_5_6_lesson(client, school, 
     assert shown(lesson("ks2-topic-body-pictures").title) not in page
     assert shown(lesson("ks2-topic-chatbots").title) in page
     assert client.get(step_url("ks2-topic-body-pictures", 1)).status_code == 404
+
+
+def shown_order(page: str) -> list[int]:
+    """The choice indexes of a check step's buttons, in the order the page shows them."""
+    return [int(v) for v in re.findall(r'name="choice" value="(\d+)"', page)]
+
+
+def test_check_choices_are_shuffled_per_pupil_and_stay_put_on_reload(app, client, school, pupil, sign_in):
+    """Each pupil sees a check's choices in an order of their own, the same on every reload and on another
+    computer, so the place of the right answer gives nothing away; the answer is still saved by choice."""
+    go_through(client, KS2_LESSON, 3)
+    step = lesson(KS2_LESSON).steps[3]
+    first = shown_order(client.get(step_url(KS2_LESSON, 4)).get_data(as_text=True))
+    assert sorted(first) == list(range(len(step.choices)))
+    assert shown_order(client.get(step_url(KS2_LESSON, 4)).get_data(as_text=True)) == first
+    tablet = app.test_client()
+    sign_in(tablet, pupil)
+    assert shown_order(tablet.get(step_url(KS2_LESSON, 4)).get_data(as_text=True)) == first
+    orders = {tuple(first)}
+    for name in ("Gus", "Hana", "Ivo", "Jas", "Kit", "Lou"):
+        other = factories.make_pupil(school.ks2, name, "M")
+        db.session.commit()
+        browser = app.test_client()
+        sign_in(browser, other)
+        go_through(browser, KS2_LESSON, 3)
+        orders.add(tuple(shown_order(browser.get(step_url(KS2_LESSON, 4)).get_data(as_text=True))))
+    assert len(orders) >= 2  # seven pupils do not all share one order
+    client.post(step_url(KS2_LESSON, 4), data={"choice": first[0]})
+    assert progress(pupil, KS2_LESSON).answers == {"3": first[0]}

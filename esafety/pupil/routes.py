@@ -10,7 +10,8 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    NotAChoice, chosen_answer, furthest_step, lesson_progress, press, progress_in, quiz_summaries, step_allowed,
+    NotAChoice, check_order, chosen_answer, furthest_step, lesson_progress, press, progress_in, quiz_summaries,
+    step_allowed,
 )
 from ..models import Assignment
 from . import bp
@@ -101,6 +102,7 @@ def lesson_step(lesson_id: str, number: int):
     return render_template(
         "pupil/lesson_step.html", lesson=lesson, step=lesson.steps[number - 1], number=number,
         total=len(lesson.steps), form=EmptyForm(), chosen=chosen_answer(lesson, row, number - 1), rule=rule,
+        order=check_order(lesson, number - 1, current_user.id) if lesson.steps[number - 1].type == "check" else [],
         rule_text=getattr(rule, lesson.key_stage), smart_name=SMART_NAMES[lesson.smart])
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
+from ..learning import check_order
 from ..links import external_url
 from . import bp
 
@@ -37,9 +38,10 @@ def slide_context(lesson_id: str, number: int) -> dict:
     lesson, guide = lesson_or_404(lesson_id)
     step = step_or_404(lesson, number)
     content = catalogue()
-    correct = next((i for i, c in enumerate(step.choices) if c.correct), None)
+    choices = [step.choices[i] for i in check_order(lesson, number - 1)] if step.type == "check" else []
+    correct = next((i for i, c in enumerate(choices) if c.correct), None)
     return {"lesson": lesson, "guide": guide, "step": step, "number": number, "total": len(lesson.steps),
-            "correct": correct, "smart_name": SMART_NAMES[lesson.smart],
+            "choices": choices, "correct": correct, "smart_name": SMART_NAMES[lesson.smart],
             "rule_text": getattr(content.smart_rules.rules[lesson.smart], lesson.key_stage)}
 
 
@@ -89,7 +91,8 @@ def lesson_plan(lesson_id: str):
 def worksheet(lesson_id: str):
     """An unplugged worksheet for classes without devices: key words to match, the lesson's questions, a task."""
     lesson, guide = lesson_or_404(lesson_id)
-    checks = [lesson.steps[i] for i in lesson.check_steps]
+    checks = [(lesson.steps[i], [lesson.steps[i].choices[j] for j in check_order(lesson, i)])
+              for i in lesson.check_steps]  # in the board's order
     # Meanings in an order of their own (stable across prints, unrelated to the words' order), so matching is a task.
     meanings = sorted((term.meaning for term in guide.vocabulary), key=lambda m: hashlib.sha256(m.encode()).digest())
     rule = getattr(catalogue().smart_rules.rules[lesson.smart], lesson.key_stage)
