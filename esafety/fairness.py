@@ -5,14 +5,12 @@ A decision is a lesson's check step, a single-answer question, or a point in a s
 when the right option is the only one naming an adult or telling, or when it is the longest option.
 """
 
-import os
 import re
 from dataclasses import asdict, dataclass
 
 from .activities import quiz_kind
 
 LIMIT = 20  # per cent: the most decisions at a key stage that may give themselves away either way
-STRICT = "ESAFETY_STRICT_FAIRNESS"  # set to 1 to make the content check fail above LIMIT
 ADULT_OR_TELLING = re.compile(
     r"\b(grown[- ]?ups?|adults?|teachers?|mum|mums|dad|dads|parents?|carers?|gran|grandma|grandad|grandpa|"
     r"nan|nana|aunt|auntie|uncle|family|childline|mr|mrs|ms|miss|tell|tells|telling|told|ask|asks|asking|"
@@ -82,7 +80,3 @@ def fairness(catalogue) -> list[Fairness]:
         report.append(Fairness(key_stage, len(found), sum(a for a, _ in flags), sum(b for _, b in flags)))
     return report
 
-
-def strict() -> bool:
-    """Whether the content check fails when a share is above LIMIT (ESAFETY_STRICT_FAIRNESS=1)."""
-    return os.environ.get(STRICT, "") == "1"
