@@ -16,7 +16,7 @@ from esafety.models import AlertOutbox, AuditLog, Concern
 from esafety.schoolhours import SchoolHours
 
 from . import factories
-from .test_tell import WORDS, hidden_fields, send
+from .pages import WORDS, hidden_fields, send
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from esafety.models import AuditLog, ConcernEntry
 from esafety.schoolhours import SchoolHours, describe_minutes
 
 from .conftest import count_queries
-from .test_tell import send
+from .pages import send
 
 
 def make_concern(pupil, reporter=None, category="unkind", words="Someone in the chat called me names"):

@@ -15,31 +15,7 @@ from esafety.extensions import db
 from esafety.models import AuditLog, Concern, ConcernEntry
 
 from . import factories, pages
-
-WORDS = "A boy in a game said he would tell everyone my secret unless I sent a photo."
-
-
-def tell_form(client) -> dict:
-    """Open the Tell page and return the hidden fields it carries (the submission key, a CSRF token)."""
-    return hidden_fields(client.get("/pupil/tell").get_data(as_text=True))
-
-
-def hidden_fields(html: str) -> dict:
-    """The hidden inputs of a page's forms, by name."""
-    fields = {}
-    for tag in re.findall(r'<input[^>]*type="hidden"[^>]*>', html):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        if name and value:
-            fields[name.group(1)] = value.group(1)
-    return fields
-
-
-def send(client, **overrides):
-    """Send a Tell the way the form does."""
-    data = {**tell_form(client), "category": "photo-or-meet", "words": WORDS, "talk": "yes"}
-    data.update(overrides)
-    return client.post("/pupil/tell", data=data)
-
+from .pages import WORDS, hidden_fields, send, tell_form
 
 def concern_count() -> int:
     """How many concerns the database holds."""

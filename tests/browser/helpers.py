@@ -1,8 +1,18 @@
-"""Browser-test helpers: keyboard-only sign-in, and axe-core accessibility checks."""
+"""Browser-test helpers: keyboard-only sign-in, a signed-in staff tab, axe-core accessibility checks,
+screenshots for review, and the text of a printed PDF."""
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import pyotp
+import pytest
+
+from .. import factories
+
 AXE = Path(__file__).with_name("axe.min.js")
+SHOTS = os.environ.get("ESAFETY_SCREENSHOTS")  # a folder: save full-page screenshots there for review
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
@@ -62,3 +72,35 @@ def sign_in_quickly(page, pupil, passcode: str) -> None:
     for picture in passcode.split("-"):
         response = page.request.post("/pupil/login/passcode", form={"picture": picture})
     assert response.url.endswith("/pupil/"), "pupil sign-in failed"
+
+
+def snap(page, name: str) -> None:
+    """Save a screenshot when ESAFETY_SCREENSHOTS names a folder (for people reviewing the pages)."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def staff_tab(browser, live_server, user):
+    """A new browser tab signed in as staff: password, then the authenticator code for a DSL or admin."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10000)
+    tab.goto("/login")
+    tab.fill("#email", user.email)
+    tab.fill("#password", factories.PASSWORD)
+    tab.click("button:has-text('Sign in')")
+    if user.needs_second_factor:
+        tab.fill("#code", pyotp.TOTP(user.totp_secret).now())
+        tab.click("button:has-text('Continue')")
+    return tab
+
+
+def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page of a PDF, read with poppler's pdftotext."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "evidence.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]

@@ -9,8 +9,7 @@ from esafety.extensions import db
 from esafety.models import Assignment
 
 from .. import factories
-from .helpers import axe_violations
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 CHECK = "baseline-ks2"

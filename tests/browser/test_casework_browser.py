@@ -6,8 +6,7 @@ import pytest
 from esafety import concerns
 from esafety.extensions import db
 
-from .helpers import axe_violations, sign_in_quickly
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, sign_in_quickly, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 

@@ -1,8 +1,6 @@
 """Real headless Chromium: the subject lead's evidence page prints to PDF with every statement, and the school's
 name and the date on every page; the coverage and evidence pages pass axe."""
 
-import shutil
-import subprocess
 
 import pytest
 
@@ -10,20 +8,9 @@ from esafety.content import catalogue
 from esafety.models import utcnow
 
 from .. import factories
-from .helpers import axe_violations
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, pdf_pages, snap, staff_tab
 
 pytestmark = pytest.mark.browser
-
-
-def pdf_pages(pdf: bytes, tmp_path) -> list[str]:
-    """The text of each page of a PDF, read with poppler's pdftotext."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "evidence.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
-    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
 
 
 def test_evidence_prints_every_statement_with_school_and_date_on_every_page(browser, live_server, school, tmp_path):

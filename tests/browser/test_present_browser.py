@@ -5,8 +5,7 @@ import pytest
 
 from esafety.content import catalogue
 
-from .helpers import axe_violations, press_enter, press_tab_until
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, press_enter, press_tab_until, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 

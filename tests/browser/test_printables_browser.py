@@ -5,9 +5,7 @@ import pytest
 
 from esafety.content import catalogue
 
-from .helpers import axe_violations
-from .test_evidence_browser import pdf_pages
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, pdf_pages, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,7 @@ import pytest
 from esafety.content import catalogue
 
 from .. import factories
-from .helpers import axe_violations
-from .test_tell_browser import snap, staff_tab
+from .helpers import axe_violations, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 

@@ -1,45 +1,19 @@
 """Real headless Chromium: a KS1 pupil tells with the keyboard alone, the DSL handles it behind a second
 factor, and the pupil sees that an adult has looked at it; the admin's settings and pupil export pages."""
 
-import os
 import re
-from pathlib import Path
 
-import pyotp
 import pytest
 
 from esafety.extensions import db
 from esafety.models import LessonProgress, utcnow
 
 from .. import factories
-from .helpers import axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until
+from .helpers import axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 
 WORDS = "A man in my game said he is 9 and asked for my address"
-SHOTS = os.environ.get("ESAFETY_SCREENSHOTS")  # a folder: save full-page screenshots there for review
-
-
-def snap(page, name: str) -> None:
-    """Save a screenshot when ESAFETY_SCREENSHOTS names a folder (for people reviewing the pages)."""
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def staff_tab(browser, live_server, user):
-    """A new browser tab signed in as staff: password, then the authenticator code for a DSL or admin."""
-    context = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 1100, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(10000)
-    tab.goto("/login")
-    tab.fill("#email", user.email)
-    tab.fill("#password", factories.PASSWORD)
-    tab.click("button:has-text('Sign in')")
-    if user.needs_second_factor:
-        tab.fill("#code", pyotp.TOTP(user.totp_secret).now())
-        tab.click("button:has-text('Continue')")
-    return tab
 
 
 def test_ks1_pupil_tells_dsl_closes_and_pupil_sees_it_was_looked_at(page, browser, live_server, school):
