@@ -37,6 +37,13 @@ def find_submitted(submission_key: str, pupil: User, source: str) -> Concern | N
         Concern.submission_key == submission_key, Concern.pupil_id == pupil.id, Concern.source == source))
 
 
+def sent_by(reporter: User, pupil: User, submission_key: str) -> int | None:
+    """The id of the staff concern this member of staff sent about this pupil with this key, if they did."""
+    return db.session.scalar(sa.select(Concern.id).where(
+        Concern.submission_key == submission_key[:64], Concern.pupil_id == pupil.id,
+        Concern.reporter_id == reporter.id, Concern.source == "staff"))
+
+
 def create(*, pupil: User, reporter: User, category: str, words: str, wants_to_talk: bool,
            submission_key: str, source: str) -> Concern:
     """Record a concern with the child's words (or the staff account) as its first entry, once per form."""

@@ -3,7 +3,6 @@
 The teacher sees only that it was sent: the inbox and every concern stay with the DSL.
 """
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,10 +14,10 @@ from wtforms.validators import DataRequired, Length
 from .. import concerns
 from ..errors import render_error
 from ..extensions import db
-from ..models import Concern, User
+from ..models import User
 from ..permissions import is_teacher
 from . import bp
-from ..access import my_classes, my_pupil_or_404
+from ..access import my_classes, my_pupil_or_404, pupils_of
 
 # The same kinds of worry a pupil can tell, in words for adults.
 STAFF_CATEGORIES = [
@@ -95,9 +94,7 @@ log_concern.keeps_text_on_csrf_error = keep_text_after_expired_token
 def concern_sent(pupil_id: int):
     """Confirmation for the member of staff, only for a concern they sent (nothing of it is shown back)."""
     pupil = my_pupil_or_404(pupil_id)
-    sent = db.session.scalar(sa.select(Concern.id).where(
-        Concern.submission_key == request.args.get("key", "")[:64], Concern.pupil_id == pupil.id,
-        Concern.reporter_id == current_user.id, Concern.source == "staff"))
+    sent = concerns.sent_by(current_user, pupil, request.args.get("key", ""))
     if sent is None:
         return redirect(url_for("teacher.log_concern", pupil_id=pupil.id))
     return render_template("teacher/concern.html", pupil=pupil, sent=True, dsl_name=pupil.school.dsl_name)
@@ -107,11 +104,7 @@ def concern_sent(pupil_id: int):
 def choose_pupil_for_concern():
     """Pick a pupil from the teacher's classes to log a concern about."""
     classes = my_classes()
-    pupils = db.session.scalars(
-        sa.select(User).where(User.kind == "pupil", User.class_id.in_([c.id for c in classes]))
-        .order_by(User.name, User.last_initial)
-    ).all()
     by_class = {c.id: [] for c in classes}
-    for pupil in pupils:
+    for pupil in pupils_of(classes):
         by_class[pupil.class_id].append(pupil)
     return render_template("teacher/concern.html", classes=classes, by_class=by_class)

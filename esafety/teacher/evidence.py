@@ -2,15 +2,14 @@
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import current_user
 
 from .. import progress
+from ..access import year_group_pupils
 from ..content import catalogue
 from ..csvexport import download
-from ..extensions import db
-from ..models import School, SchoolClass, User, key_stage_for, utcnow
+from ..models import key_stage_for, utcnow
 from . import bp
 from .forms import EvidenceForm
 
@@ -45,10 +44,7 @@ def evidence_for_request():
         return form, None
     year = int(form.year.data)
     framework = next(f for f in content.frameworks if f.key == form.framework.data)
-    pupils = list(db.session.execute(
-        sa.select(User.id, SchoolClass.name).join(SchoolClass, SchoolClass.id == User.class_id).where(
-            User.school_id == current_user.school_id, User.kind == "pupil", User.active,
-            SchoolClass.archived_at.is_(None), SchoolClass.year_group == year)))
+    pupils = year_group_pupils(year)
     classes = sorted({name for _, name in pupils})
     _, rows = progress.coverage([p for p, _ in pupils], content, key_stage_for(year), [framework], year_group=year)[0]
     return form, Evidence(year, framework, rows, classes, len(pupils))
@@ -72,7 +68,7 @@ def evidence():
     form, found = evidence_for_request()
     if found is None:
         return refused(form)
-    school = db.session.get(School, current_user.school_id)
+    school = current_user.school
     return render_template("teacher/evidence.html", form=form, evidence=found, school=school, generated=utcnow(),
                            titles=activity_titles(), error=None)
 

@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import segno
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import consent, linking, progress, throttle
-from ..access import my_class_or_404, my_classes, my_pupil_or_404
+from ..access import active_pupil_counts, colleague_by_email, my_class_or_404, my_classes, my_pupil_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
 from ..auth.pictures import wrong_pictures_today
@@ -30,10 +29,7 @@ from .forms import ClassForm, CoTeacherForm, PupilForm, PupilsForm
 def _home_page(form: ClassForm, status: int = 200):
     """The teacher's classes with pupil counts, and the add-a-class form."""
     classes = my_classes(include_archived=True)
-    counts = dict(db.session.execute(
-        sa.select(User.class_id, sa.func.count()).where(User.class_id.in_([c.id for c in classes]),
-                                                        User.kind == "pupil", User.active).group_by(User.class_id)
-    ).all()) if classes else {}
+    counts = active_pupil_counts(classes)
     return render_template("teacher/home.html", classes=classes, counts=counts, form=form), status
 
 
@@ -107,9 +103,7 @@ def add_co_teacher(class_id: int):
     form = CoTeacherForm()
     colleague = None
     if form.validate_on_submit():
-        colleague = db.session.scalar(sa.select(User).where(
-            User.email == form.email.data.lower(), User.kind == "staff", User.school_id == current_user.school_id,
-            User.active))
+        colleague = colleague_by_email(form.email.data)
     if colleague is None or not (colleague.is_teacher or colleague.is_admin):
         flash("There is no teacher with that email address at this school.", "error")
     elif colleague in school_class.teachers:

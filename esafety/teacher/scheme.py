@@ -1,11 +1,11 @@
 """The scheme of work: a suggested sequence per year group across six half terms (curriculum/scheme.yaml),
 the curriculum each half term covers, "Set this half term" for a class, and a school's own order."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import progress
+from .. import scheme as schemes
 from ..access import my_classes
 from ..assignments import set_work_for
 from ..audit import record
@@ -14,7 +14,6 @@ from ..content import catalogue
 from ..content.loader import scheme_required
 from ..content.schema import HALF_TERMS
 from ..extensions import db
-from ..models import SchemePlacement
 from . import bp
 from .activity_lists import activity_kind
 from .forms import SetHalfTermForm, reorder_form
@@ -27,38 +26,11 @@ def year_or_404(year_group: int):
     return catalogue().scheme.year(year_group)
 
 
-def school_sequence(school_id: int, year_group: int) -> list[list]:
-    """The school's own copy of a year's scheme: the activities of each half term, in order (one query).
-
-    Without a saved copy it is the suggested one. A saved copy keeps its places; an activity the suggested
-    scheme gained since goes at the end of its suggested half term, and one it lost is left out.
-    """
-    content = catalogue()
-    activities = {**content.lessons, **content.quizzes}
-    placed = {row.activity_id: (row.half_term, row.position) for row in db.session.scalars(
-        sa.select(SchemePlacement).where(SchemePlacement.school_id == school_id,
-                                         SchemePlacement.year_group == year_group))}
-    halves: list[list] = [[] for _ in HALF_TERMS]
-    for index, ids in enumerate(content.scheme.year(year_group).half_terms):
-        for order, activity_id in enumerate(ids):
-            half, position = placed.get(activity_id, (index + 1, 1000 + order))
-            halves[half - 1].append((position, index, order, activities[activity_id]))
-    # Equal positions keep the suggested order (its half term, then its place there).
-    return [[item[-1] for item in sorted(half, key=lambda item: item[:3])] for half in halves]
-
-
-def covers(activities: list, frameworks: list) -> list:
-    """The statements of these frameworks that the activities cover, in framework order."""
-    ids = {s for activity in activities for s in activity.curriculum}
-    return [(framework, statement) for framework in frameworks for statement in framework.statements
-            if statement.id in ids]
-
-
 def _year_page(year_group: int, set_form: SetHalfTermForm | None = None, order_form=None, status: int = 200):
     """The year's scheme page, with the set and reorder forms (refilled after a refused form)."""
     scheme_year = year_or_404(year_group)
     content = catalogue()
-    halves = school_sequence(current_user.school_id, year_group)
+    halves = schemes.school_sequence(current_user.school_id, year_group)
     frameworks = progress.frameworks_in_force(content)
     classes = [c for c in my_classes() if c.year_group == year_group]
     set_form = set_form or SetHalfTermForm()
@@ -69,11 +41,10 @@ def _year_page(year_group: int, set_form: SetHalfTermForm | None = None, order_f
     covered = {s for items in halves for a in items for s in a.curriculum}
     return render_template(
         "teacher/scheme_year.html", year_group=year_group, key_stage=scheme_year.key_stage, half_terms=HALF_TERMS,
-        halves=[(name, items, covers(items, frameworks)) for name, items in zip(HALF_TERMS, halves)],
+        halves=[(name, items, schemes.covers(items, frameworks)) for name, items in zip(HALF_TERMS, halves)],
         classes=classes, set_form=set_form, order_form=order_form or reorder_form(placements, HALF_TERMS),
         placements=placements, required=len(required), missing=sorted(required - covered), reset_form=EmptyForm(),
-        own_copy=db.session.scalar(sa.select(sa.func.count()).select_from(SchemePlacement).where(
-            SchemePlacement.school_id == current_user.school_id, SchemePlacement.year_group == year_group)) > 0,
+        own_copy=schemes.has_own_copy(current_user.school_id, year_group),
     ), status
 
 
@@ -106,7 +77,7 @@ def set_half_term(year_group: int, number: int):
         flash("Choose one of your classes to set the half term to.", "error")
         return _year_page(year_group, form, status=400)
     school_class = classes[form.class_id.data]
-    activities = school_sequence(current_user.school_id, year_group)[number - 1]
+    activities = schemes.school_sequence(current_user.school_id, year_group)[number - 1]
     new = sum(set_work_for(school_class, activity_kind(a), a.id, current_user, keep_due=True) for a in activities)
     record("half term set", target=f"class:{school_class.id}", detail=f"Year {year_group} {HALF_TERMS[number - 1]}")
     db.session.commit()
@@ -122,22 +93,15 @@ def reorder_scheme(year_group: int):
     if not current_user.is_admin:
         abort(403)  # the school's copy is the subject lead's to change
     year_or_404(year_group)
-    halves = school_sequence(current_user.school_id, year_group)
+    halves = schemes.school_sequence(current_user.school_id, year_group)
     placements = [(a, half, position) for half, items in enumerate(halves, 1) for position, a in enumerate(items, 1)]
     form = reorder_form(placements, HALF_TERMS)
     if not form.validate_on_submit():
         flash("Some places could not be saved: see the messages beside them.", "error")
         return _year_page(year_group, order_form=form, status=400)
-    rows = {row.activity_id: row for row in db.session.scalars(sa.select(SchemePlacement).where(
-        SchemePlacement.school_id == current_user.school_id, SchemePlacement.year_group == year_group))}
-    for activity, _, _ in placements:
-        half, position = form[f"half-{activity.id}"].data, form[f"pos-{activity.id}"].data
-        row = rows.get(activity.id)
-        if row is None:
-            db.session.add(SchemePlacement(school_id=current_user.school_id, year_group=year_group,
-                                           activity_id=activity.id, half_term=half, position=position))
-        else:
-            row.half_term, row.position = half, position
+    schemes.save_order(current_user.school_id, year_group, {
+        activity.id: (form[f"half-{activity.id}"].data, form[f"pos-{activity.id}"].data)
+        for activity, _, _ in placements})
     record("scheme reordered", detail=f"Year {year_group}")
     db.session.commit()
     flash(f"Your school's Year {year_group} scheme is saved.", "info")
@@ -150,8 +114,7 @@ def reset_scheme(year_group: int):
     if not current_user.is_admin:
         abort(403)  # the school's copy is the subject lead's to change
     year_or_404(year_group)
-    db.session.execute(sa.delete(SchemePlacement).where(SchemePlacement.school_id == current_user.school_id,
-                                                        SchemePlacement.year_group == year_group))
+    schemes.reset(current_user.school_id, year_group)
     record("scheme reset", detail=f"Year {year_group}")
     db.session.commit()
     flash(f"Year {year_group} is back to the suggested order.", "info")
