@@ -33,10 +33,10 @@ run: install
 test-tools:
 	@scripts/ensure-test-tools.sh
 
-# Each run starts what the suite needs beside it (Redis; PostgreSQL for the second run) and stops it after.
+# The SQLite and PostgreSQL runs go side by side (scripts/test-both.sh); each starts what it needs beside it
+# (Redis; PostgreSQL for the second run) and stops it after. Tests marked content_only run in the SQLite run only.
 test: install test-tools
-	scripts/with-redis.sh $(PY) -m pytest $(PYTEST_ARGS)
-	scripts/with-redis.sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/test-both.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 test-sqlite: install test-tools
 	scripts/with-redis.sh $(PY) -m pytest $(PYTEST_ARGS)

@@ -369,3 +369,15 @@ def smtp_server():
     server = SmtpServer()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL run, leave out tests marked content_only: they check content (lesson files, printed
+    pages, accessibility of pages drawn from content) and nothing a database does, and the SQLite run has
+    just run them. Deselected, not skipped, so the run's summary counts only what ran."""
+    if not PG_URL:
+        return
+    once = [item for item in items if item.get_closest_marker("content_only")]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not item.get_closest_marker("content_only")]

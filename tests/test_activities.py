@@ -4,9 +4,13 @@ import re
 import typing
 from pathlib import Path
 
+import pytest
+
 from esafety.activities import ACTIVITY_KINDS, QUESTION_TYPES, QUIZ_KINDS, question_type, quiz_kind
 from esafety.content import load_cached
 from esafety.content.schema import QUIZ_SCHEMAS, AnyQuestion, Quiz
+
+pytestmark = pytest.mark.content_only  # content alone: the same on every database
 
 ROOT = Path(__file__).resolve().parent.parent
 # A branch on a question type's or activity kind's name, in Python or in a template.

@@ -11,6 +11,8 @@ from esafety.content.loader import ContentError, load, render_markdown
 from esafety.content.readability import CEILINGS
 from esafety.content.schema import Lesson
 
+pytestmark = pytest.mark.content_only  # content alone: the same on every database
+
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "fixtures" / "bad_content"
 

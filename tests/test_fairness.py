@@ -12,6 +12,8 @@ from esafety.content import catalogue
 from esafety.content.loader import platform_age_question, platform_age_questions
 from esafety.fairness import fairness, gives_away
 
+pytestmark = pytest.mark.content_only  # content alone: the same on every database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -9,6 +9,8 @@ import yaml
 from esafety.content.loader import ContentError, load, quiz_misconceptions
 from esafety.content.schema import PLAN_MINUTES, PLAN_PARTS, ScenarioQuiz
 
+pytestmark = pytest.mark.content_only  # content alone: the same on every database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -11,6 +11,8 @@ from esafety.marking import (
     AnswerError, decode_answer, encode_answer, mark_question, mark_quiz, mark_scenario, percent, walk_scenario,
 )
 
+pytestmark = pytest.mark.content_only  # content alone: the same on every database
+
 
 def choice(id_, correct=False, understanding=None, misconception=None):
     """A quiz choice whose feedback names it, so tests can see which feedback was given."""

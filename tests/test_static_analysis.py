@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.content_only  # the code alone: the same on every database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -7,7 +7,7 @@ from esafety.content import catalogue
 
 from .helpers import axe_violations, pdf_pages, snap, staff_tab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.content_only]  # printed from content: the same on every database
 
 
 def printed(tab, path: str, tmp_path, too_long: list) -> str:
