@@ -92,9 +92,10 @@ class _Ids:
 
 
 def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, class_sizes: list[int],
-                seed: int = 1, trust_id: int | None = None, days: int = 70) -> SchoolInfo:
+                seed: int = 1, trust_id: int | None = None, days: int = 70, engagement: float = 1.0) -> SchoolInfo:
     """Write one school with a class per entry of class_sizes (years 1 to 6 in turn) and a term of progress
-    (spread over the last `days` days: `flask demo --trust` asks for a school year's), in trust_id's trust."""
+    (spread over the last `days` days: `flask demo --trust` asks for a school year's), in trust_id's trust.
+    engagement scales every pupil's keenness, so the schools of a demo trust differ as real ones do."""
     rng = random.Random(seed)
     ids = _Ids(connection)
     now = utcnow()
@@ -150,7 +151,7 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                                      is_teacher=False, is_dsl=False, is_admin=False, active=True, session_version=1,
                                      class_id=class_id, passcode=passcode, totp_secret=None, totp_last_step=0,
                                      created_at=now))
-            keenness = rng.choice((0.1, 0.4, 0.6, 0.6, 0.8, 0.95))
+            keenness = min(0.98, rng.choice((0.1, 0.4, 0.6, 0.6, 0.8, 0.95)) * engagement)
             # A term of lessons; the first lesson of the key stage is always at least at step 2.
             for position, lesson in enumerate(lessons):
                 if position and rng.random() > keenness:
