@@ -42,4 +42,13 @@ def test_trust_admin_signs_in_and_sees_every_schools_coverage(app, page):
     assert any(not text.startswith("0 of") for text in reached), reached
     assert axe_violations(page) == []
     page.screenshot(path="/tmp/esafety-trust-coverage.png", full_page=True)
+    first = sorted(names)[0]
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Manage {first} admins").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"{first}: admin accounts"
+    assert page.locator("tbody th[scope=row]").count() >= 1  # the school's own admins
+    assert axe_violations(page) == [], "admins page"
+    page.goto("/parents/this-school")
+    assert page.get_by_role("heading", level=2, name="Riverside Learning Trust (demo) (multi-academy trust)").count()
+    assert axe_violations(page) == [], "school chooser"
     assert page.external_requests == []
