@@ -89,7 +89,10 @@ def seed_trust(schools: int = SCHOOLS, pupils: int = PUPILS) -> bool:
     db.session.add(trust)
     db.session.flush()
     oakfield = db.session.scalar(sa.select(School).join(User, User.school_id == School.id)
-                                 .where(User.email == demo.STAFF["admin"][1]))
+                                 .where(User.email.in_([email for _, email, _ in demo.STAFF.values()])).limit(1))
+    if oakfield is None:
+        raise demo.DemoConflict("Cannot find the demo school to put in the trust. Use an empty database for the "
+                                "demo (a new DATABASE_URL).")
     oakfield.trust_id = trust.id
     admin = User(kind="staff", name=TRUST_ADMIN[0], email=TRUST_ADMIN[1], is_trust_admin=True, trust_id=trust.id,
                  totp_secret=TRUST_TOTP_SECRET)
