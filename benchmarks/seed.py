@@ -92,8 +92,10 @@ class _Ids:
 
 
 def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, class_sizes: list[int],
-                seed: int = 1) -> SchoolInfo:
-    """Write one school with a class per entry of class_sizes (years 1 to 6 in turn) and a term of progress."""
+                seed: int = 1, trust_id: int | None = None, days: int = 70, engagement: float = 1.0) -> SchoolInfo:
+    """Write one school with a class per entry of class_sizes (years 1 to 6 in turn) and a term of progress
+    (spread over the last `days` days: `flask demo --trust` asks for a school year's), in trust_id's trust.
+    engagement scales every pupil's keenness, so the schools of a demo trust differ as real ones do."""
     rng = random.Random(seed)
     ids = _Ids(connection)
     now = utcnow()
@@ -102,7 +104,7 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                                                      "lesson_progress", "quiz_attempt", "quiz_response",
                                                      "assignment")}
     school_id = ids("school")
-    rows["school"].append(dict(id=school_id, name=name, dsl_name="Ms Dee Ess", dsl_contact="Ask at the office",
+    rows["school"].append(dict(id=school_id, name=name, trust_id=trust_id, dsl_name="Ms Dee Ess", dsl_contact="Ask at the office",
                                filtering="A web filter", monitoring="Staff supervise", school_platforms="This app",
                                official_accounts="None", complaints="Talk to the class teacher first",
                                created_at=now))
@@ -149,12 +151,12 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                                      is_teacher=False, is_dsl=False, is_admin=False, active=True, session_version=1,
                                      class_id=class_id, passcode=passcode, totp_secret=None, totp_last_step=0,
                                      created_at=now))
-            keenness = rng.choice((0.1, 0.4, 0.6, 0.6, 0.8, 0.95))
+            keenness = min(0.98, rng.choice((0.1, 0.4, 0.6, 0.6, 0.8, 0.95)) * engagement)
             # A term of lessons; the first lesson of the key stage is always at least at step 2.
             for position, lesson in enumerate(lessons):
                 if position and rng.random() > keenness:
                     continue
-                started = now - timedelta(days=rng.randint(1, 70), minutes=rng.randint(0, 600))
+                started = now - timedelta(days=rng.randint(1, days), minutes=rng.randint(0, 600))
                 done = rng.random() < 0.85
                 step = len(lesson.steps) - 1 if done else rng.randint(1, len(lesson.steps) - 2)
                 answers = {str(i): next(j for j, c in enumerate(lesson.steps[i].choices) if c.correct)
@@ -185,7 +187,7 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                 for _ in range(2 if rng.random() < 0.2 else 1):
                     if rng.random() > keenness * 0.8:
                         continue
-                    at = now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
+                    at = now - timedelta(days=rng.randint(1, max(1, days * 6 // 7)), minutes=rng.randint(0, 600))
                     state = quiz_kind(quiz).simulate(quiz, rng, keenness)
                     attempt(quiz, state, quiz_kind(quiz).mark(quiz, state), at)
             # Work in hand, for the write benchmarks.

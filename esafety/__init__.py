@@ -81,7 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .pupil import bp as pupil_bp
     from .safeguarding import bp as safeguarding_bp
     from .teacher import bp as teacher_bp
+    from .trust import bp as trust_bp
 
     for blueprint in (public_bp, auth_bp, pupil_bp, teacher_bp, safeguarding_bp, admin_bp, parents_bp,
-                      family_bp):
+                      family_bp, trust_bp):
         app.register_blueprint(blueprint)

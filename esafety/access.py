@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from .content import catalogue
 from .extensions import db
-from .models import Concern, ParentLink, QuizAttempt, SchoolClass, User, class_teacher
+from .models import Concern, ParentLink, QuizAttempt, School, SchoolClass, User, class_teacher
 
 
 def my_classes(include_archived: bool = False) -> list[SchoolClass]:
@@ -138,3 +138,26 @@ def my_attempt_or_404(quiz, attempt_id: int) -> QuizAttempt:
     if attempt is None or attempt.pupil_id != current_user.id or attempt.quiz_id != quiz.id:
         abort(404)
     return attempt
+
+
+def my_trust_schools() -> list[School]:
+    """The schools of this trust admin's trust, by name (the blueprint guard admits only trust admins)."""
+    return list(db.session.scalars(sa.select(School).where(School.trust_id == current_user.trust_id)
+                                   .order_by(School.name, School.id)))
+
+
+def trust_school_or_404(school_id: int) -> School:
+    """This school belongs to my trust (a trust admin)."""
+    school = db.session.get(School, school_id)
+    if school is None or current_user.trust_id is None or school.trust_id != current_user.trust_id:
+        abort(404)
+    return school
+
+
+def trust_school_admin_or_404(admin_id: int) -> User:
+    """This account is an admin of a school of my trust (a trust admin manages admins, no other staff)."""
+    user = db.session.get(User, admin_id)
+    if user is None or user.kind != "staff" or not user.is_admin or user.school_id is None:
+        abort(404)
+    trust_school_or_404(user.school_id)
+    return user

@@ -5,12 +5,14 @@ import sys
 
 import click
 import pyotp
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .alerts import alerts_group
 from .backup import backup_group
 from .content import ContentError
 from .content.loader import load
+from .extensions import db
 from .fairness import LIMIT, fairness
 
 
@@ -62,29 +64,52 @@ def content_check(as_json: bool, root: str | None):
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Print the demo sign-ins as JSON.")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no users.")
-def demo_command(as_json: bool, if_empty: bool):
-    """Seed the demo school (idempotent) and print its sign-ins."""
-    from . import demo
+@click.option("--trust", is_flag=True, help="Also seed a multi-academy trust of many schools around the demo school, "
+                                            "with a school year of progress, and its trust admin.")
+@click.option("--schools", default=40, show_default=True, type=click.IntRange(1, 46),
+              help="With --trust: how many schools the trust has (the demo school is one).")
+@click.option("--pupils", default=20_000, show_default=True, type=click.IntRange(1, 200_000),
+              help="With --trust: about how many pupils its schools have in all.")
+def demo_command(as_json: bool, if_empty: bool, trust: bool, schools: int, pupils: int):
+    """Seed the demo school (idempotent) and print its sign-ins; --trust adds the demo trust."""
+    from . import demo, demo_trust
+    from .models import User
 
     try:
-        created = demo.seed(if_empty=if_empty)
+        if trust:
+            if if_empty and db.session.scalar(sa.select(User.id).limit(1)) and not demo_trust.trust_present():
+                created = False
+            else:
+                created = demo_trust.seed_trust(schools=schools, pupils=pupils)
+        else:
+            created = demo.seed(if_empty=if_empty)
     except demo.DemoConflict as conflict:
         raise click.ClickException(str(conflict)) from None
     logins = demo.logins()
+    with_trust = trust and demo_trust.trust_present()
+    if with_trust:
+        logins["trust_admin"] = demo_trust.logins()
     if as_json:
         click.echo(json.dumps(logins, indent=2))
         return
-    click.echo("Demo school " + ("created." if created else "already there."))
+    if trust:
+        click.echo("Demo trust " + ("created." if created else "already there." if with_trust else "not seeded: "
+                                    "the database is not empty."))
+    else:
+        click.echo("Demo school " + ("created." if created else "already there."))
     click.echo(demo.describe(logins))
+    if with_trust:
+        click.echo(demo_trust.describe(*demo_trust.counts()))
 
 
 @click.command("demo-code")
-@click.argument("role", type=click.Choice(["dsl", "admin"]))
+@click.argument("role", type=click.Choice(["dsl", "admin", "trust"]))
 def demo_code(role: str):
-    """Print the current authenticator code of the demo DSL or admin (demo accounts only)."""
-    from . import demo
+    """Print the current authenticator code of the demo DSL, admin or trust admin (demo accounts only)."""
+    from . import demo, demo_trust
 
-    click.echo(pyotp.TOTP(demo.TOTP_SECRETS[role]).now())
+    secret = demo_trust.TRUST_TOTP_SECRET if role == "trust" else demo.TOTP_SECRETS[role]
+    click.echo(pyotp.TOTP(secret).now())
 
 
 def init_app(app: Flask) -> None:

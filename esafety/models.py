@@ -48,11 +48,36 @@ def this_school_year() -> int:
     return school_year_of(utcnow().date())
 
 
+TRUST_KINDS = {"trust": "Multi-academy trust", "authority": "Local authority"}
+
+
+class Trust(db.Model):
+    """A multi-academy trust or a local authority that runs several schools on one installation.
+
+    Its trust admins see each school's curriculum coverage and manage each school's admins; everything else
+    (pupils, classes, concerns) stays strictly per school.
+    """
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('trust', 'authority')", name="kind"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10), default="trust")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def kind_name(self) -> str:
+        """ "Multi-academy trust" or "Local authority"."""
+        return TRUST_KINDS[self.kind]
+
+
 class School(db.Model):
     """A school and the settings parents are told about."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    # The trust or local authority the school belongs to; a stand-alone school has none.
+    trust_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("trust.id"), index=True)
     dsl_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     dsl_contact: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     filtering: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -69,6 +94,8 @@ class School(db.Model):
     # against which photo and video consent counts as renewed.
     school_year: so.Mapped[int] = so.mapped_column(default=this_school_year)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    trust: so.Mapped[Trust | None] = so.relationship()
 
 
 class User(UserMixin, db.Model):
@@ -94,6 +121,10 @@ class User(UserMixin, db.Model):
     # A deputy DSL also holds is_dsl (same access); escalations of unacknowledged concerns go to deputies.
     is_deputy_dsl: so.Mapped[bool] = so.mapped_column(default=False)
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    # A trust admin is staff of a trust, not of a school (school_id is empty): they see the trust's schools'
+    # coverage and manage their admins, and nothing else (permissions.is_trust_admin, access.trust_school_or_404).
+    is_trust_admin: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    trust_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("trust.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # Bumped on sign-out, disabling and a password change, so every earlier session cookie stops working.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
@@ -116,6 +147,7 @@ class User(UserMixin, db.Model):
     delete_after: so.Mapped[date | None] = so.mapped_column(index=True)
 
     school: so.Mapped[School | None] = so.relationship()
+    trust: so.Mapped[Trust | None] = so.relationship()
     school_class: so.Mapped["SchoolClass | None"] = so.relationship(back_populates="pupils")
 
     @property
@@ -136,8 +168,9 @@ class User(UserMixin, db.Model):
 
     @property
     def needs_second_factor(self) -> bool:
-        """DSLs and admins handle sensitive personal data, so they must use an authenticator app."""
-        return self.kind == "staff" and (self.is_dsl or self.is_admin)
+        """DSLs, admins and trust admins handle sensitive personal data or accounts, so they must use an
+        authenticator app."""
+        return self.kind == "staff" and (self.is_dsl or self.is_admin or self.is_trust_admin)
 
     def set_password(self, password: str) -> None:
         """Store a werkzeug (scrypt) hash of the password."""

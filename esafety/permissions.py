@@ -18,19 +18,30 @@ def is_parent(user) -> bool:
     return user.is_authenticated and user.kind == "parent"
 
 
+def is_school_staff(user) -> bool:
+    """Staff of one school: every school role needs it, so trust staff (who belong to no school) hold none."""
+    return user.is_authenticated and user.kind == "staff" and user.school_id is not None
+
+
 def is_teacher(user) -> bool:
     """A member of staff who teaches classes (admins may also manage every class)."""
-    return user.is_authenticated and user.kind == "staff" and (user.is_teacher or user.is_admin)
+    return is_school_staff(user) and (user.is_teacher or user.is_admin)
 
 
 def is_dsl(user) -> bool:
     """The designated safeguarding lead (or a deputy): the only people who see Tell reports."""
-    return user.is_authenticated and user.kind == "staff" and user.is_dsl
+    return is_school_staff(user) and user.is_dsl
 
 
 def is_admin(user) -> bool:
     """A school admin or subject lead."""
-    return user.is_authenticated and user.kind == "staff" and user.is_admin
+    return is_school_staff(user) and user.is_admin
+
+
+def is_trust_admin(user) -> bool:
+    """Staff of a trust or local authority: its schools' coverage and their admins' accounts, nothing else."""
+    return (user.is_authenticated and user.kind == "staff" and user.is_trust_admin and user.trust_id is not None
+            and user.school_id is None)
 
 
 def second_factor_done() -> bool:
@@ -68,4 +79,6 @@ def home_endpoint(user) -> str:
         return "safeguarding.inbox"
     if is_admin(user):
         return "admin.home"
+    if is_trust_admin(user):
+        return "trust.home"
     return "public.index"

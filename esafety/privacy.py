@@ -76,10 +76,20 @@ ID = c("Row identifier.")
 CREATED = c("When the row was made (UTC).")
 
 REGISTRY: dict[str, Table] = {
+    "trust": Table(
+        "A multi-academy trust or local authority that runs several schools on this installation.", WHILE_SCHOOL,
+        NOT_PUPIL_DATA, {
+            "id": ID,
+            "name": c("The trust's or authority's name, shown to its trust admins and on the school chooser."),
+            "kind": c("Multi-academy trust or local authority, shown with the name."),
+            "created_at": CREATED,
+        }),
     "school": Table(
         "The school and what it tells parents on the 'This school' page.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
             "id": ID,
             "name": c("The school's name, shown on pages."),
+            "trust_id": c("The trust or local authority the school belongs to (empty for a stand-alone school): "
+                          "its trust admins see the school's coverage and manage its admins."),
             "dsl_name": c("The designated safeguarding lead's name, shown to parents and pupils.", personal=True),
             "dsl_contact": c("How parents reach the DSL.", personal=True),
             "filtering": c("The school's web filtering, told to parents."),
@@ -121,13 +131,16 @@ REGISTRY: dict[str, Table] = {
             "is_dsl": c("Staff role: designated safeguarding lead, the only role that reads concerns."),
             "is_deputy_dsl": c("Staff role: a deputy DSL, also told when a concern waits unacknowledged."),
             "is_admin": c("Staff role: school admin."),
+            "is_trust_admin": c("Trust staff role: sees the coverage of the trust's schools and manages their "
+                                "admins; never pupils, classes or concerns."),
+            "trust_id": c("A trust admin's trust (trust admins belong to no school)."),
             "active": c("A disabled account cannot sign in."),
             "session_version": c("Ends every session at once on sign-out, disabling or a password change."),
             "class_id": c("A pupil's class."),
             "passcode": c("A pupil's three picture words, so the teacher can print a login card."),
             "card_token_hash": c("Checks a pupil's printed QR login card; a one-way hash of the card's token."),
             "card_expires_at": c("When the printed login card stops working (about a term after printing)."),
-            "totp_secret": c("DSL and admin authenticator-app secret (second factor)."),
+            "totp_secret": c("DSL, admin and trust admin authenticator-app secret (second factor)."),
             "totp_last_step": c("Stops an authenticator code being used twice."),
             "created_at": CREATED,
             "last_sign_in_at": c("Shows staff when an account was last used (joiners and leavers)."),

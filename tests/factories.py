@@ -6,7 +6,7 @@ import pyotp
 from werkzeug.security import generate_password_hash
 
 from esafety.extensions import db
-from esafety.models import ParentLink, School, SchoolClass, User
+from esafety.models import ParentLink, School, SchoolClass, Trust, User
 
 PASSWORD = "correct horse battery staple"
 PASSCODE = "cat-sun-boat"
@@ -23,6 +23,27 @@ def make_school(name="Test Primary") -> School:
     db.session.add(school)
     db.session.flush()
     return school
+
+
+def make_trust(name="Test Trust", schools=(), kind="trust") -> Trust:
+    """A trust (or local authority) owning the given schools."""
+    trust = Trust(name=name, kind=kind)
+    db.session.add(trust)
+    db.session.flush()
+    for school in schools:
+        school.trust_id = trust.id
+    db.session.flush()
+    return trust
+
+
+def make_trust_admin(trust, email, name=None) -> User:
+    """A trust admin: staff of the trust and of no school, with an authenticator secret."""
+    user = User(school_id=None, trust_id=trust.id, kind="staff", email=email, is_trust_admin=True,
+                name=name or email.split("@")[0].title(), totp_secret=pyotp.random_base32())
+    user.password_hash = PASSWORD_HASH
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def make_staff(school, email, *, teacher=False, dsl=False, admin=False, name=None) -> User:

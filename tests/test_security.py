@@ -25,11 +25,11 @@ def test_every_post_without_a_token_is_refused(csrf_app, world, sign_in):
     values = _values(world)
     users = _users(world)
     clients = {}
-    for role in ("pupil", "parent", "teacher", "dsl", "admin"):
+    for role in ("pupil", "parent", "teacher", "dsl", "admin", "tadmin"):
         clients[role] = csrf_app.test_client()
         _sign_in_with_token(clients[role], users[role])
     owner = {"pupil": "pupil", "family": "parent", "teacher": "teacher", "safeguarding": "dsl", "admin": "admin",
-             "parents": "pupil", "auth": "teacher", "public": "teacher"}
+             "parents": "pupil", "auth": "teacher", "public": "teacher", "trust": "tadmin"}
     checked = 0
     for rule in csrf_app.url_map.iter_rules():
         if "POST" not in rule.methods:

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import devices
 from ..audit import record
 from ..extensions import db
-from ..models import SchoolClass, User, utcnow
+from ..models import School, SchoolClass, User, utcnow
 from ..passcodes import LENGTH, PICTURES, token_hash
 from ..permissions import home_endpoint
 from ..sessions import start_session
@@ -161,7 +161,11 @@ def pupil_pick():
             session["passcode"] = []
             return redirect(url_for("auth.pupil_passcode"))
         flash("Please press your name.", "error")
-    return render_template("auth/pupil_pick.html", form=form, school_class=school_class, pupils=pupils)
+    # Class codes are unique across the installation, but two schools of a trust may both have a "Year 5 Oak":
+    # the page names the school, so a pupil who typed a code for the wrong school sees it before their name.
+    school = db.session.get(School, school_class.school_id)
+    return render_template("auth/pupil_pick.html", form=form, school_class=school_class, pupils=pupils,
+                           school=school)
 
 
 @bp.route("/pupil/login/passcode", methods=["GET", "POST"])

@@ -1,13 +1,14 @@
 """The public parent and carer guide, the age guide, and the "This school" page."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_login import current_user
 from flask import abort, render_template, request
 from markupsafe import Markup
 
 from ..content import catalogue
 from ..extensions import db
-from ..models import School
+from ..models import ParentLink, School, Trust, User
 from . import bp
 
 
@@ -23,17 +24,53 @@ def ages():
     return render_template("parents/ages.html", platforms=sorted(catalogue().platforms, key=lambda p: p.name.lower()))
 
 
+def _schools_of_viewer() -> list[School] | None:
+    """The schools the signed-in viewer belongs to (a parent: their children's), or None for everyone's."""
+    if not current_user.is_authenticated:
+        return None
+    if current_user.school_id is not None and current_user.kind != "parent":
+        return [current_user.school]
+    if current_user.kind == "parent":
+        children = sa.select(User.school_id).join(ParentLink, ParentLink.pupil_id == User.id).where(
+            ParentLink.parent_id == current_user.id)
+        query = sa.select(School).where(sa.or_(School.id.in_(children), School.id == current_user.school_id))
+    elif current_user.trust_id is not None:
+        query = sa.select(School).where(School.trust_id == current_user.trust_id)
+    else:
+        return None
+    found = db.session.scalars(query.options(so.joinedload(School.trust)).order_by(School.name, School.id)).all()
+    return list(found) or None
+
+
+def group_by_trust(schools: list[School]) -> list[tuple[Trust | None, list[School]]]:
+    """Schools grouped under their trust or local authority (by name), stand-alone schools last."""
+    groups: dict[int | None, list[School]] = {}
+    for school in schools:
+        groups.setdefault(school.trust_id, []).append(school)
+    trusts = sorted((g[0].trust for key, g in groups.items() if key is not None), key=lambda t: (t.name, t.id))
+    return [(trust, groups[trust.id]) for trust in trusts] + ([(None, groups[None])] if None in groups else [])
+
+
 @bp.get("/this-school")
 def this_school():
-    """What the viewer's school uses and how to reach it: a signed-in person's own school, else a choice."""
-    school = current_user.school if current_user.is_authenticated and current_user.school else None
-    if school is None:
-        schools = db.session.scalars(sa.select(School).order_by(School.name, School.id).limit(500)).all()
-        chosen = request.args.get("school", type=int)
-        school = next((s for s in schools if s.id == chosen), schools[0] if len(schools) == 1 else None)
-        if school is None and schools:
-            return render_template("parents/choose_school.html", schools=schools)
-    return render_template("parents/this_school.html", school=school)
+    """What a school uses and how to reach it: the one the address names, else the viewer's own school (a
+    parent's: their child's), else a chooser grouped by trust."""
+    schools = _schools_of_viewer()
+    if schools is None:
+        schools = db.session.scalars(sa.select(School).options(so.joinedload(School.trust))
+                                     .order_by(School.name, School.id).limit(2000)).all()
+    chosen = request.args.get("school", type=int)
+    if chosen is not None:
+        # The address names the school: any school's page is public, whoever asks.
+        school = next((s for s in schools if s.id == chosen), None) or db.session.get(School, chosen)
+        if school is not None:
+            return render_template("parents/this_school.html", school=school)
+    if len(schools) == 1:
+        return render_template("parents/this_school.html", school=schools[0])
+    if not schools:
+        return render_template("parents/this_school.html", school=None)
+    return render_template("parents/choose_school.html", groups=group_by_trust(list(schools)),
+                           unknown=chosen is not None or "school" in request.args)
 
 
 @bp.get("/<page_id>")
