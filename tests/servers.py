@@ -5,6 +5,7 @@ database and one Redis, throttles that must hold across both.
 """
 
 import http.client
+import itertools
 import os
 import secrets
 import signal
@@ -99,8 +100,9 @@ class Browser:
 
     Cookies are sent whatever their Secure flag says, as a TLS-terminating proxy would hand them on."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *others: int):
         self.port = port
+        self.ports = itertools.cycle((port, *others))  # with others: each request goes to the next server in turn
         self.cookies: dict[str, str] = {}
         self.csrf: str | None = None
         self.statuses: list[int] = []
@@ -114,7 +116,7 @@ class Browser:
         if form is not None:
             body = urlencode({"csrf_token": self.csrf or "", **form}, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port or next(self.ports), timeout=60)
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
