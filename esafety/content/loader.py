@@ -174,6 +174,7 @@ def _parse(model: type[BaseModel], data, path: str, problems: list[Problem]):
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]):
+    """A YAML file's mapping of fields, or None with a problem when it is not valid YAML or not a mapping."""
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -186,6 +187,7 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]):
 
 
 def _read_front_matter(path: Path, root: Path, problems: list[Problem]):
+    """A Markdown file's front matter fields with its body, or None with a problem when the front matter is bad."""
     text = path.read_text(encoding="utf-8")
     rel = str(path.relative_to(root))
     if not text.startswith("---"):
@@ -298,167 +300,218 @@ def platform_age_questions(platforms: tuple[Platform, ...], count: int) -> tuple
     return tuple(q for q in chosen if q is not None)[:count]
 
 
+SCHEME_FILE = "scheme.yaml"
+PLATFORM_FILE = "quizzes/platforms.yaml"
+
+
 def load(root: str | Path, check_reading_level: bool = True) -> Catalogue:
     """Load and validate all content under root; raise ContentError listing every problem."""
     root = Path(root)
     problems: list[Problem] = []
+    frameworks, statements = _load_frameworks(root, problems)
+    smart_rules = _load_smart_rules(root, problems)
+    lessons, lesson_grades = _load_lessons(root, statements, check_reading_level, problems)
+    parent_pages = _load_parent_pages(root, statements, problems)
+    platforms = _load_platforms(root, problems)
+    quizzes, quiz_grades = _load_quizzes(root, lessons, statements, platforms, check_reading_level, problems)
+    guides = _load_guides(root, lessons, quizzes, problems, parent_pages)
+    scheme = _load_scheme(root, lessons, quizzes, statements, problems)
+    _check_required_coverage(lessons, quizzes, statements, problems)
+    if problems:
+        raise ContentError(problems)
+    return Catalogue(
+        lessons=lessons, quizzes=quizzes, parent_pages=parent_pages, platforms=platforms,
+        frameworks=tuple(frameworks), statements=statements, smart_rules=smart_rules,
+        readability={**lesson_grades, **quiz_grades}, guides=guides, scheme=scheme,
+    )
 
-    frameworks, statements = [], {}
+
+def _check_named_as_file(rel: str, name: str, value: str, path: Path, problems: list[Problem]) -> None:
+    """An id (or a guide's lesson) must be its file's name, so authors find each file by what it holds."""
+    if value != path.stem:
+        problems.append(Problem(rel, name, f"must match the file name ({path.stem})"))
+
+
+def _check_curriculum(rel: str, data: dict, statements: dict[str, Statement], problems: list[Problem]) -> None:
+    """Every curriculum statement a file's raw data names must exist (checked before the schema, so one run
+    reports unknown statements alongside schema problems)."""
+    for index, statement_id in enumerate(_strings(data.get("curriculum"))):
+        if statement_id not in statements:
+            problems.append(Problem(rel, f"curriculum.{index}", f"unknown curriculum statement {statement_id}"))
+
+
+def _reading_grade(text: str, key_stage: str, rel: str, name: str, problems: list[Problem]) -> float:
+    """The reading grade of an activity's text, with a problem when it is above its key stage's ceiling."""
+    level = readability.grade(text)
+    ceiling = readability.CEILINGS[key_stage]
+    if level > ceiling:
+        problems.append(Problem(rel, name, f"reading level grade {level:.1f} is above the {key_stage} ceiling "
+                                f"of {ceiling}: use shorter sentences and words"))
+    return level
+
+
+def _load_frameworks(root: Path, problems: list[Problem]) -> tuple[list[Framework], dict[str, Statement]]:
+    """Read curriculum/: each framework version, and every statement by id, tagged with its framework."""
+    frameworks: list[Framework] = []
+    statements: dict[str, Statement] = {}
     for path in sorted((root / "curriculum").glob("*.yaml")):
         if path.name == SCHEME_FILE:
             continue  # the scheme of work, read after the activities it sequences
+        rel = str(path.relative_to(root))
         data = _read_yaml(path, root, problems)
-        framework = data and _parse(Framework, data, str(path.relative_to(root)), problems)
-        if framework:
-            frameworks.append(framework)
-            for statement in framework.statements:
-                if statement.id in statements:
-                    problems.append(Problem(str(path.relative_to(root)), statement.id, "duplicate statement id"))
-                statements[statement.id] = statement.model_copy(update={"framework": framework.framework})
+        framework = data and _parse(Framework, data, rel, problems)
+        if not framework:
+            continue
+        frameworks.append(framework)
+        for statement in framework.statements:
+            if statement.id in statements:
+                problems.append(Problem(rel, statement.id, "duplicate statement id"))
+            statements[statement.id] = statement.model_copy(update={"framework": framework.framework})
     if not frameworks:
         problems.append(Problem("curriculum", "", "no curriculum frameworks found"))
+    return frameworks, statements
 
-    rules_path = root / "lessons" / "smart-rules.yaml"
-    smart_rules = None
-    if rules_path.exists():
-        data = _read_yaml(rules_path, root, problems)
-        smart_rules = data and _parse(SmartRules, data, "lessons/smart-rules.yaml", problems)
-    else:
+
+def _load_smart_rules(root: Path, problems: list[Problem]) -> SmartRules | None:
+    """Read lessons/smart-rules.yaml, the five SMART rules every lesson is filed under."""
+    path = root / "lessons" / "smart-rules.yaml"
+    if not path.exists():
         problems.append(Problem("lessons/smart-rules.yaml", "", "missing"))
+        return None
+    data = _read_yaml(path, root, problems)
+    return data and _parse(SmartRules, data, "lessons/smart-rules.yaml", problems)
 
-    def check_curriculum(rel: str, ids) -> None:
-        for index, statement_id in enumerate(ids):
-            if statement_id not in statements:
-                problems.append(Problem(rel, f"curriculum.{index}", f"unknown curriculum statement {statement_id}"))
 
-    static_img = root / "static" / "img"
+def _load_lessons(root: Path, statements: dict[str, Statement], check_reading_level: bool,
+                  problems: list[Problem]) -> tuple[dict[str, Lesson], dict[str, float]]:
+    """Read lessons/ks*/: each pupil lesson with its steps rendered, and (when checked) its reading grade."""
     lessons: dict[str, Lesson] = {}
     grades: dict[str, float] = {}
     for path in sorted((root / "lessons").glob("ks*/*.yaml")):
         rel = str(path.relative_to(root))
         data = _read_yaml(path, root, problems)
-        if not data:
-            continue
-        # References are checked on the raw data too, so one run reports them alongside schema problems.
-        check_curriculum(rel, _strings(data.get("curriculum")))
-        picture = data.get("illustration")
-        if isinstance(picture, str) and not (static_img / picture).is_file():
-            problems.append(Problem(rel, "illustration", f"no file static/img/{picture}"))
-        lesson = _parse(Lesson, data, rel, problems)
+        lesson = data and _parse_lesson(root, path, data, statements, problems)
         if not lesson:
             continue
-        if lesson.id != path.stem:
-            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
         if lesson.id in lessons:
             problems.append(Problem(rel, "id", "duplicate lesson id"))
         if check_reading_level:
-            grades[lesson.id] = level = readability.grade(readability.lesson_text(data))
-            ceiling = readability.CEILINGS[lesson.key_stage]
-            if level > ceiling:
-                problems.append(Problem(
-                    rel, "steps", f"reading level grade {level:.1f} is above the {lesson.key_stage} ceiling "
-                    f"of {ceiling}: use shorter sentences and words"))
+            grades[lesson.id] = _reading_grade(readability.lesson_text(data), lesson.key_stage, rel, "steps", problems)
         steps = tuple(s.model_copy(update={"html": render_markdown(s.text, "pupil")}) for s in lesson.steps)
         lessons[lesson.id] = lesson.model_copy(update={"steps": steps})
+    return lessons, grades
 
+
+def _parse_lesson(root: Path, path: Path, data: dict, statements: dict[str, Statement],
+                  problems: list[Problem]) -> Lesson | None:
+    """One lesson file: its curriculum and illustration checked on the raw data, then its schema and name."""
+    rel = str(path.relative_to(root))
+    # References are checked on the raw data too, so one run reports them alongside schema problems.
+    _check_curriculum(rel, data, statements, problems)
+    picture = data.get("illustration")
+    if isinstance(picture, str) and not (root / "static" / "img" / picture).is_file():
+        problems.append(Problem(rel, "illustration", f"no file static/img/{picture}"))
+    lesson = _parse(Lesson, data, rel, problems)
+    if lesson:
+        _check_named_as_file(rel, "id", lesson.id, path, problems)
+    return lesson
+
+
+def _load_parent_pages(root: Path, statements: dict[str, Statement], problems: list[Problem]) -> dict[str, ParentPage]:
+    """Read lessons/parents/: each parent guide page rendered, in the pages' own order."""
     parent_pages: dict[str, ParentPage] = {}
     for path in sorted((root / "lessons" / "parents").glob("*.md")):
         rel = str(path.relative_to(root))
         data = _read_front_matter(path, root, problems)
         if not data:
             continue
-        check_curriculum(rel, _strings(data.get("curriculum")))
+        _check_curriculum(rel, data, statements, problems)
         page = _parse(ParentPage, data, rel, problems)
         if not page:
             continue
-        if page.id != path.stem:
-            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
+        _check_named_as_file(rel, "id", page.id, path, problems)
         parent_pages[page.id] = page.model_copy(update={"html": render_markdown(page.body, "parent")})
-    parent_pages = dict(sorted(parent_pages.items(), key=lambda item: (item[1].order, item[0])))
+    return dict(sorted(parent_pages.items(), key=lambda item: (item[1].order, item[0])))
 
-    platforms: tuple[Platform, ...] = ()
-    platform_path = root / "quizzes" / "platforms.yaml"
-    if platform_path.exists():
-        data = _read_yaml(platform_path, root, problems)
-        parsed = data and _parse(PlatformFile, data, "quizzes/platforms.yaml", problems)
-        if parsed:
-            platforms = parsed.platforms
-            ids = [p.id for p in platforms]
-            if len(ids) != len(set(ids)):
-                problems.append(Problem("quizzes/platforms.yaml", "platforms", "platform ids must be unique"))
-    else:
-        problems.append(Problem("quizzes/platforms.yaml", "", "missing"))
 
+def _load_platforms(root: Path, problems: list[Problem]) -> tuple[Platform, ...]:
+    """Read quizzes/platforms.yaml: each platform's minimum age or PEGI label, with its source."""
+    path = root / PLATFORM_FILE
+    if not path.exists():
+        problems.append(Problem(PLATFORM_FILE, "", "missing"))
+        return ()
+    data = _read_yaml(path, root, problems)
+    parsed = data and _parse(PlatformFile, data, PLATFORM_FILE, problems)
+    if not parsed:
+        return ()
+    ids = [p.id for p in parsed.platforms]
+    if len(ids) != len(set(ids)):
+        problems.append(Problem(PLATFORM_FILE, "platforms", "platform ids must be unique"))
+    return parsed.platforms
+
+
+def _load_quizzes(root: Path, lessons: dict[str, Lesson], statements: dict[str, Statement],
+                  platforms: tuple[Platform, ...], check_reading_level: bool, problems: list[Problem]):
+    """Read quizzes/: each quiz, scenario and check by id (age quizzes with their generated questions), and
+    (when checked) each one's reading grade."""
     quizzes: dict = {}
+    grades: dict[str, float] = {}
     for path in sorted((root / "quizzes").rglob("*.yaml")):
-        if path == platform_path:
+        if path == root / PLATFORM_FILE:
             continue
         rel = str(path.relative_to(root))
         data = _read_yaml(path, root, problems)
         if not data:
             continue
         model = QUIZ_SCHEMAS.get(data.get("kind"), QuestionQuiz)
-        check_curriculum(rel, _strings(data.get("curriculum")))
+        _check_curriculum(rel, data, statements, problems)
         quiz = _parse(model, data, rel, problems)
         if not quiz:
             continue
         if check_reading_level:
-            grades[quiz.id] = level = readability.grade(readability.quiz_text(data))
-            ceiling = readability.CEILINGS[quiz.key_stage]
-            if level > ceiling:
-                problems.append(Problem(
-                    rel, "questions" if hasattr(quiz, "questions") else "nodes",
-                    f"reading level grade {level:.1f} is above the {quiz.key_stage} ceiling of {ceiling}: "
-                    "use shorter sentences and words"))
-        if quiz.id != path.stem:
-            problems.append(Problem(rel, "id", f"must match the file name ({path.stem})"))
-        for number, question in enumerate(getattr(quiz, "questions", ())):
-            statement = getattr(question, "statement", None)  # baseline questions name what they check
-            if statement and statement not in statements:
-                problems.append(Problem(rel, f"questions.{number}.statement", f"unknown statement {statement}"))
-        if quiz.id in quizzes or quiz.id in lessons:
-            problems.append(Problem(rel, "id", "duplicate id"))
-        if quiz.lesson not in lessons:
-            problems.append(Problem(rel, "lesson", f"unknown lesson {quiz.lesson}"))
-        elif lessons[quiz.lesson].key_stage != quiz.key_stage:
-            problems.append(Problem(rel, "lesson", f"{quiz.lesson} is for the other key stage"))
-        if isinstance(quiz, QuestionQuiz) and quiz.generate and quiz.generate.platform_ages:
-            generated = platform_age_questions(platforms, quiz.generate.platform_ages)
-            if len(generated) < quiz.generate.platform_ages:
-                problems.append(Problem(rel, "generate.platform_ages",
-                                        "not enough confirmed platforms marked quiz: true in quizzes/platforms.yaml"))
-            quiz = quiz.model_copy(update={"questions": generated + quiz.questions})
-        quizzes[quiz.id] = quiz
+            grades[quiz.id] = _reading_grade(readability.quiz_text(data), quiz.key_stage, rel,
+                                             "questions" if hasattr(quiz, "questions") else "nodes", problems)
+        _check_quiz(rel, path, quiz, quizzes, lessons, statements, problems)
+        quizzes[quiz.id] = _with_generated_questions(rel, quiz, platforms, problems)
+    return quizzes, grades
 
-    guides = _load_guides(root, lessons, quizzes, problems, parent_pages)
-    scheme = _load_scheme(root, lessons, quizzes, statements, problems)
 
-    # Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz.
+def _check_quiz(rel: str, path: Path, quiz, quizzes: dict, lessons: dict[str, Lesson],
+                statements: dict[str, Statement], problems: list[Problem]) -> None:
+    """A quiz's references: its file name, the statements its questions check, a unique id, its lesson."""
+    _check_named_as_file(rel, "id", quiz.id, path, problems)
+    for number, question in enumerate(getattr(quiz, "questions", ())):
+        statement = getattr(question, "statement", None)  # baseline questions name what they check
+        if statement and statement not in statements:
+            problems.append(Problem(rel, f"questions.{number}.statement", f"unknown statement {statement}"))
+    if quiz.id in quizzes or quiz.id in lessons:
+        problems.append(Problem(rel, "id", "duplicate id"))
+    if quiz.lesson not in lessons:
+        problems.append(Problem(rel, "lesson", f"unknown lesson {quiz.lesson}"))
+    elif lessons[quiz.lesson].key_stage != quiz.key_stage:
+        problems.append(Problem(rel, "lesson", f"{quiz.lesson} is for the other key stage"))
+
+
+def _with_generated_questions(rel: str, quiz, platforms: tuple[Platform, ...], problems: list[Problem]):
+    """A quiz that asks for platform age questions, with them put before its own questions."""
+    if not (isinstance(quiz, QuestionQuiz) and quiz.generate and quiz.generate.platform_ages):
+        return quiz
+    generated = platform_age_questions(platforms, quiz.generate.platform_ages)
+    if len(generated) < quiz.generate.platform_ages:
+        problems.append(Problem(rel, "generate.platform_ages",
+                                "not enough confirmed platforms marked quiz: true in quizzes/platforms.yaml"))
+    return quiz.model_copy(update={"questions": generated + quiz.questions})
+
+
+def _check_required_coverage(lessons: dict[str, Lesson], quizzes: dict, statements: dict[str, Statement],
+                             problems: list[Problem]) -> None:
+    """Every statement an online-safety programme must cover is taught by at least one pupil lesson or quiz."""
     covered = {s for activity in (*lessons.values(), *quizzes.values()) for s in activity.curriculum}
     for statement in statements.values():
         if statement.required and statement.id not in covered and lessons:
             problems.append(Problem(
                 "lessons", "curriculum",
                 f"no pupil lesson or quiz covers required statement {statement.id} ({statement.framework})"))
-
-    if problems:
-        raise ContentError(problems)
-    return Catalogue(
-        lessons=lessons,
-        quizzes=quizzes,
-        parent_pages=parent_pages,
-        platforms=platforms,
-        frameworks=tuple(frameworks),
-        statements=statements,
-        smart_rules=smart_rules,
-        readability=grades,
-        guides=guides,
-        scheme=scheme,
-    )
-
-
-SCHEME_FILE = "scheme.yaml"
-
 
 def scheme_required(statements: dict, activities: list, key_stage: str) -> set[str]:
     """The required RSHE 2025 and computing statements a year of this key stage must cover: those its key
@@ -517,34 +570,45 @@ def _load_guides(root: Path, lessons: dict, quizzes: dict, problems: list[Proble
         guide = data and _parse(Guide, data, rel, problems)
         if not guide:
             continue
-        if guide.lesson != path.stem:
-            problems.append(Problem(rel, "lesson", f"must match the file name ({path.stem})"))
+        _check_named_as_file(rel, "lesson", guide.lesson, path, problems)
         lesson = lessons.get(guide.lesson)
         if lesson is None:
             problems.append(Problem(rel, "lesson", f"unknown lesson {guide.lesson}"))
             continue
-        if len(guide.step_notes) != len(lesson.steps):
-            problems.append(Problem(rel, "step_notes", f"one note per lesson step: the lesson has "
-                                    f"{len(lesson.steps)} steps, the guide {len(guide.step_notes)} notes"))
-        scenario = quizzes.get(guide.scenario)
-        if not isinstance(scenario, ScenarioQuiz):
-            problems.append(Problem(rel, "scenario", f"no scenario quiz called {guide.scenario}"))
-        elif scenario.key_stage != lesson.key_stage:
-            problems.append(Problem(rel, "scenario", f"{guide.scenario} is for the other key stage"))
-        if guide.parent_page not in parent_pages:
-            problems.append(Problem(rel, "parent_page", f"no parent guide page called {guide.parent_page}"))
-        for index, item in enumerate(guide.misconceptions):
-            if item.tag is not None and item.tag not in tags:
-                problems.append(Problem(rel, f"misconceptions.{index}.tag",
-                                        f"no quiz answer names the misconception {item.tag!r}"))
-        # A quiz that points teachers to this lesson: the guide answers at least one belief it names.
-        own = {t for q in quizzes.values() if q.lesson == lesson.id for t in quiz_misconceptions(q)}
-        if own and not own & {m.tag for m in guide.misconceptions}:
-            problems.append(Problem(rel, "misconceptions", "tag at least one misconception named by a quiz "
-                                    f"for this lesson ({sorted(own)[0]!r}, ...)"))
+        _check_guide(rel, guide, lesson, quizzes, parent_pages, problems)
+        _check_guide_misconceptions(rel, guide, lesson, quizzes, tags, problems)
         guides[guide.lesson] = guide
     for lesson_id in lessons:
         if lesson_id not in guides and not any(p.path == f"lessons/guides/{lesson_id}.yaml" for p in problems):
             problems.append(Problem(f"lessons/guides/{lesson_id}.yaml", "",
                                     "missing: every pupil lesson needs a complete teacher's guide"))
     return guides
+
+
+def _check_guide(rel: str, guide: Guide, lesson: Lesson, quizzes: dict, parent_pages: dict,
+                 problems: list[Problem]) -> None:
+    """A guide's notes match its lesson's steps; its scenario and parent page exist, for the same key stage."""
+    if len(guide.step_notes) != len(lesson.steps):
+        problems.append(Problem(rel, "step_notes", f"one note per lesson step: the lesson has "
+                                f"{len(lesson.steps)} steps, the guide {len(guide.step_notes)} notes"))
+    scenario = quizzes.get(guide.scenario)
+    if not isinstance(scenario, ScenarioQuiz):
+        problems.append(Problem(rel, "scenario", f"no scenario quiz called {guide.scenario}"))
+    elif scenario.key_stage != lesson.key_stage:
+        problems.append(Problem(rel, "scenario", f"{guide.scenario} is for the other key stage"))
+    if guide.parent_page not in parent_pages:
+        problems.append(Problem(rel, "parent_page", f"no parent guide page called {guide.parent_page}"))
+
+
+def _check_guide_misconceptions(rel: str, guide: Guide, lesson: Lesson, quizzes: dict, tags: set[str],
+                                problems: list[Problem]) -> None:
+    """Each misconception a guide tags is one a quiz answer names, and at least one is its own quizzes'."""
+    for index, item in enumerate(guide.misconceptions):
+        if item.tag is not None and item.tag not in tags:
+            problems.append(Problem(rel, f"misconceptions.{index}.tag",
+                                    f"no quiz answer names the misconception {item.tag!r}"))
+    # A quiz that points teachers to this lesson: the guide answers at least one belief it names.
+    own = {t for q in quizzes.values() if q.lesson == lesson.id for t in quiz_misconceptions(q)}
+    if own and not own & {m.tag for m in guide.misconceptions}:
+        problems.append(Problem(rel, "misconceptions", "tag at least one misconception named by a quiz "
+                                f"for this lesson ({sorted(own)[0]!r}, ...)"))
