@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .content import Catalogue
 from .extensions import db
 from .activities import quiz_kind
-from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
+from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, SchoolClass, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,26 @@ class StatementCoverage:
         return round(100 * self.covered / self.pupils) if self.pupils else 0
 
 
+def _completions(pupils) -> list:
+    """(activity id, pupil id, scope, first completed) for the pupils of a subquery of (pupil_id, scope): a lesson
+    once completed, a quiz once an attempt is submitted, at any content version (two queries, plain rows)."""
+    connection = db.session.connection()
+    rows = list(connection.execute(
+        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope,
+                  sa.func.min(LessonProgress.completed_at))
+        .join(pupils, pupils.c.pupil_id == LessonProgress.pupil_id)
+        .where(LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope)
+    ))
+    rows += connection.execute(
+        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, pupils.c.scope, sa.func.min(QuizAttempt.submitted_at))
+        .join(pupils, pupils.c.pupil_id == QuizAttempt.pupil_id)
+        .where(QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.quiz_id, QuizAttempt.pupil_id, pupils.c.scope)
+    )
+    return rows
+
+
 def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
     """For each lesson and quiz, which of these pupils completed it and when they first did (two queries).
 
@@ -249,18 +269,9 @@ def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
     done: dict[str, dict[int, datetime]] = defaultdict(dict)
     if not pupil_ids:
         return done
-    connection = db.session.connection()
-    rows = list(connection.execute(
-        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, sa.func.min(LessonProgress.completed_at))
-        .where(LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.lesson_id, LessonProgress.pupil_id)
-    ))
-    rows += connection.execute(
-        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, sa.func.min(QuizAttempt.submitted_at))
-        .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.submitted_at.is_not(None))
-        .group_by(QuizAttempt.quiz_id, QuizAttempt.pupil_id)
-    )
-    for activity_id, pupil_id, when in rows:
+    pupils = sa.select(User.id.label("pupil_id"), sa.literal(0).label("scope")).where(
+        User.id.in_(pupil_ids)).subquery("pupils")
+    for activity_id, pupil_id, _, when in _completions(pupils):
         done[activity_id][pupil_id] = when
     return done
 
@@ -271,25 +282,26 @@ def frameworks_in_force(catalogue: Catalogue, day: date | None = None) -> list:
     return [f for f in catalogue.frameworks if f.in_force(day)]
 
 
-def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
-             frameworks: list | None = None, year_group: int | None = None) -> list[tuple]:
-    """Each framework's statements with the share of these pupils who completed an activity covering them.
-
-    The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
-    any content version) that the activity's current content maps to the statement. Derived from recorded
-    completions only: nothing here is typed in by a teacher, and nothing is stored, so a re-mapped activity
-    counts its past completions for its new statements. For a class, only the statements and activities of
-    its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
-    force today. A statement's pupils are the union of its activities' pupils, so the work grows with the
-    rows read, not with statements times pupils.
-    """
-    done = pupils_by_activity(pupil_ids)
+def statement_activities(catalogue: Catalogue, key_stage: str | None = None,
+                         year_group: int | None = None) -> dict[str, list[str]]:
+    """For each statement id, the lessons and quizzes whose current content maps to it (for a key stage and year
+    group when given): the content side of coverage, read from the catalogue, never stored."""
     by_statement: dict[str, list[str]] = defaultdict(list)
     for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
         if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
             continue
         for statement_id in activity.curriculum:
             by_statement[statement_id].append(activity.id)
+    return by_statement
+
+
+def _report(done: dict[str, dict[int, datetime]], pupils: int, catalogue: Catalogue, by_statement: dict,
+            key_stage: str | None, frameworks: list | None) -> list[tuple]:
+    """Each framework's statements with their coverage among pupils whose completions are `done`.
+
+    A statement's pupils are the union of its activities' pupils, so the work grows with the rows read, not
+    with statements times pupils.
+    """
     report = []
     for framework in frameworks_in_force(catalogue) if frameworks is None else frameworks:
         rows = []
@@ -304,10 +316,67 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
                         first_covered[pupil_id] = when
             dates = first_covered.values()
             rows.append(StatementCoverage(
-                catalogue.statements[statement.id], len(first_covered), len(pupil_ids), tuple(sorted(activities)),
+                catalogue.statements[statement.id], len(first_covered), pupils, tuple(sorted(activities)),
                 first=min(dates, default=None), last=max(dates, default=None)))
         report.append((framework, rows))
     return report
+
+
+def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
+             frameworks: list | None = None, year_group: int | None = None) -> list[tuple]:
+    """Each framework's statements with the share of these pupils who completed an activity covering them.
+
+    The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
+    any content version) that the activity's current content maps to the statement. Derived from recorded
+    completions only: nothing here is typed in by a teacher, and nothing is stored, so a re-mapped activity
+    counts its past completions for its new statements. For a class, only the statements and activities of
+    its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
+    force today.
+    """
+    return _report(pupils_by_activity(pupil_ids), len(pupil_ids), catalogue,
+                   statement_activities(catalogue, key_stage, year_group), key_stage, frameworks)
+
+
+def pupils_counted(report: list[tuple]) -> int:
+    """How many pupils a coverage report counted (every statement row carries the same figure)."""
+    return next((row.pupils for _, rows in report for row in rows), 0)
+
+
+def school_pupils(school_ids):
+    """The pupils a school's coverage counts, as a subquery of (pupil_id, scope = school id): active pupils of
+    the school's classes that are not archived."""
+    return (
+        sa.select(User.id.label("pupil_id"), User.school_id.label("scope"))
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(User.school_id.in_(school_ids), User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
+        .subquery("pupils")
+    )
+
+
+def coverage_for_schools(school_ids, catalogue: Catalogue | None = None,
+                         frameworks: list | None = None) -> dict[int, list[tuple]]:
+    """Whole-school coverage for each of these schools, as coverage() reports it for the school's pupils (active
+    pupils of classes not archived): three queries however many schools and pupils.
+
+    frameworks defaults to those in force today; catalogue to the loaded content. A school with no pupils gets
+    every statement at 0 of 0.
+    """
+    school_ids = list(dict.fromkeys(school_ids))
+    if not school_ids:
+        return {}
+    if catalogue is None:
+        from .content import catalogue as loaded
+
+        catalogue = loaded()
+    pupils = school_pupils(school_ids)
+    sizes = dict(db.session.execute(sa.select(pupils.c.scope, sa.func.count()).group_by(pupils.c.scope)).all())
+    done: dict[int, dict[str, dict[int, datetime]]] = {school_id: defaultdict(dict) for school_id in school_ids}
+    if sizes:
+        for activity_id, pupil_id, school_id, when in _completions(pupils):
+            done[school_id][activity_id][pupil_id] = when
+    by_statement = statement_activities(catalogue)
+    return {school_id: _report(done[school_id], sizes.get(school_id, 0), catalogue, by_statement, None, frameworks)
+            for school_id in school_ids}
 
 
 def completions_by_week(pupil_ids: list[int], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:

@@ -10,7 +10,7 @@ from ..assignments import set_work_for
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..extensions import db
-from ..models import Assignment, SchoolClass, User, utcnow
+from ..models import Assignment, utcnow
 from . import bp
 from .activity_lists import activities_for, activity_kind, activity_titles, chosen_frameworks, grid_for, is_lesson
 from .forms import AssignForm
@@ -93,9 +93,7 @@ def school_coverage():
     if not current_user.is_admin:
         abort(403)  # whole-school figures are for admins and subject leads
     form, frameworks = chosen_frameworks()
-    pupils = list(db.session.scalars(sa.select(User.id).join(SchoolClass, SchoolClass.id == User.class_id).where(
-        User.school_id == current_user.school_id, User.kind == "pupil", User.active,
-        SchoolClass.archived_at.is_(None))))
-    report = progress.coverage(pupils, catalogue(), frameworks=frameworks)
+    report = progress.coverage_for_schools([current_user.school_id], catalogue(), frameworks)[current_user.school_id]
     return render_template("teacher/coverage.html", scope="the whole school", school_class=None, report=report,
-                           pupils=len(pupils), generated=utcnow(), titles=activity_titles(), form=form)
+                           pupils=progress.pupils_counted(report), generated=utcnow(), titles=activity_titles(),
+                           form=form)
