@@ -58,13 +58,15 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
     error = None
     if request.method == "POST":
         try:
+            # The redirects use the address's ids: the attempt is expired by the commit, and reading its id
+            # would load it again.
             if "finish" in request.form:
                 submit(attempt, quiz)
                 db.session.commit()
-                return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
+                return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt_id))
             record_move(attempt, quiz, request.form)
             db.session.commit()
-            return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id,
+            return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt_id,
                                     _anchor="feedback"))
         except AnswerError as problem:
             db.session.rollback()

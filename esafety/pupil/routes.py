@@ -10,10 +10,16 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    NotAChoice, chosen_answer, furthest_step, lesson_progress, press, progress_in, quiz_summaries, step_allowed,
+    NotAChoice, chosen_answer, furthest_step, lesson_states, press, progress_in, quiz_summaries, step_allowed,
 )
 from ..models import Assignment
 from . import bp
+
+# The class's set work, soonest due first (built once: the pupil home runs it on every visit).
+CLASS_ASSIGNMENTS = (
+    sa.select(Assignment).where(Assignment.class_id == sa.bindparam("class_id"))
+    .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
+)
 
 
 
@@ -43,12 +49,9 @@ def home():
     key_stage = current_user.school_class.key_stage
     year_group = current_user.school_class.year_group
     content = catalogue()
-    progress = lesson_progress(current_user.id)
+    progress = lesson_states(current_user.id)
     results = quiz_summaries(current_user.id)
-    assignments = db.session.scalars(
-        sa.select(Assignment).where(Assignment.class_id == current_user.class_id)
-        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
-    ).all()
+    assignments = db.session.scalars(CLASS_ASSIGNMENTS, {"class_id": current_user.class_id}).all()
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
@@ -108,7 +111,7 @@ def lesson_step(lesson_id: str, number: int):
 def lesson_done(lesson_id: str):
     """A short celebration and a suggestion of what to do next (no streaks, no points)."""
     lesson = my_lesson_or_404(lesson_id)
-    progress = lesson_progress(current_user.id)
+    progress = lesson_states(current_user.id)
     row = progress.get(lesson.id)
     if row is None or row.completed_at is None:
         return redirect(url_for("pupil.lesson", lesson_id=lesson.id))
