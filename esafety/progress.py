@@ -37,6 +37,7 @@ class Grid:
     activities: list  # lessons and quizzes from the catalogue
     cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
     assignments: dict[str, Assignment] = field(default_factory=dict)
+    completed: list[datetime] = field(default_factory=list)  # when each of these pupils' lessons was completed
 
     def cell(self, pupil_id: int, activity_id: str) -> Cell:
         """The state of one pupil on one activity."""
@@ -62,7 +63,10 @@ def class_pupils(class_id: int) -> list[User]:
     ))
 
 
-def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue) -> dict[tuple[int, str], Cell]:
+def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue,
+                  completed: list[datetime] | None = None) -> dict[tuple[int, str], Cell]:
+    """Each pupil's cell on each lesson; every completion time (of lessons no longer offered too) goes on
+    `completed`, for the weekly chart."""
     rows = db.session.execute(
         sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id, LessonProgress.step,
                   LessonProgress.completed_at, LessonProgress.updated_at)
@@ -70,6 +74,8 @@ def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue) -> dict[tuple[int,
     ) if pupil_ids else []
     cells = {}
     for row in rows:
+        if row.completed_at and completed is not None:
+            completed.append(row.completed_at)
         lesson = catalogue.lessons.get(row.lesson_id)
         if lesson is None:
             continue
@@ -97,15 +103,21 @@ def _quiz_cells(pupil_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
-def class_grid(class_id: int, activities: list, catalogue: Catalogue) -> Grid:
-    """The progress grid of a class over the given activities (four queries)."""
+def class_assignments(class_id: int) -> list[Assignment]:
+    """The work set for a class (one query)."""
+    return list(db.session.scalars(sa.select(Assignment).where(Assignment.class_id == class_id)))
+
+
+def class_grid(class_id: int, activities: list, catalogue: Catalogue,
+               assignments: list[Assignment] | None = None) -> Grid:
+    """The progress grid of a class over the given activities (four queries; three when the caller has already
+    read the class's set work). Its `completed` times give the weekly chart without reading the lessons again."""
     pupils = class_pupils(class_id)
     ids = [p.id for p in pupils]
     grid = Grid(pupils=pupils, activities=activities)
-    grid.cells.update(_lesson_cells(ids, catalogue))
+    grid.cells.update(_lesson_cells(ids, catalogue, grid.completed))
     grid.cells.update(_quiz_cells(ids))
-    grid.assignments = {a.activity_id: a for a in db.session.scalars(
-        sa.select(Assignment).where(Assignment.class_id == class_id))}
+    grid.assignments = {a.activity_id: a for a in (class_assignments(class_id) if assignments is None else assignments)}
     return grid
 
 
@@ -379,16 +391,14 @@ def coverage_for_schools(school_ids, catalogue: Catalogue | None = None,
             for school_id in school_ids}
 
 
-def completions_by_week(pupil_ids: list[int], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:
-    """Lessons completed per week for the last few weeks (one query), for the completion chart."""
+def weekly_counts(dates: list[datetime], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:
+    """Lessons completed per week for the last few weeks, for a progress grid's chart: counted from the completion
+    times its lesson rows already gave (`Grid.completed`), so the chart needs no query of its own."""
     today = today or utcnow().date()
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     counts = Counter()
-    if pupil_ids:
-        for (completed_at,) in db.session.execute(
-            sa.select(LessonProgress.completed_at).where(
-                LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at >= datetime.combine(start, datetime.min.time()))
-        ):
-            day = completed_at.date()
+    for completed_at in dates:
+        day = completed_at.date()
+        if day >= start:
             counts[day - timedelta(days=day.weekday())] += 1
     return [(start + timedelta(weeks=i), counts.get(start + timedelta(weeks=i), 0)) for i in range(weeks)]

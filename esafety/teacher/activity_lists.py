@@ -1,13 +1,11 @@
 """What teacher pages list and filter: a key stage's activities, the progress grid for the page's filters, and
 the curriculum frameworks a coverage page shows. Shared by the pages, the CSV exports and the evidence pages."""
 
-import sqlalchemy as sa
 from flask import flash, request
 
 from .. import progress
 from ..content import catalogue
-from ..extensions import db
-from ..models import Assignment, SchoolClass, utcnow
+from ..models import SchoolClass, utcnow
 from . import bp
 from .forms import FilterForm, FrameworkForm
 
@@ -48,9 +46,9 @@ def grid_for(school_class: SchoolClass):
     """The grid for the request's filters (shared by the page and the CSV export)."""
     filters = FilterForm(request.args)
     filters.validate()
-    assigned = set(db.session.scalars(sa.select(Assignment.activity_id).where(Assignment.class_id == school_class.id)))
-    activities = filtered_activities(school_class, filters, assigned)
-    return filters, progress.class_grid(school_class.id, activities, catalogue())
+    assignments = progress.class_assignments(school_class.id)  # read once: for the filter and for the grid
+    activities = filtered_activities(school_class, filters, {a.activity_id for a in assignments})
+    return filters, progress.class_grid(school_class.id, activities, catalogue(), assignments)
 
 
 def chosen_frameworks() -> tuple[FrameworkForm, list]:
