@@ -252,14 +252,13 @@ class StatementCoverage:
 
 def _completions(pupils) -> list:
     """(activity id, pupil id, scope, first completed) for the pupils of a subquery of (pupil_id, scope): a lesson
-    once completed, a quiz once an attempt is submitted, at any content version (two queries, plain rows)."""
+    once completed, a quiz once an attempt is submitted, at any content version (two queries, plain rows; a
+    pupil has one row per lesson, a unique constraint, so only quizzes need a GROUP BY)."""
     connection = db.session.connection()
     rows = list(connection.execute(
-        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope,
-                  sa.func.min(LessonProgress.completed_at))
+        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope, LessonProgress.completed_at)
         .join(pupils, pupils.c.pupil_id == LessonProgress.pupil_id)
         .where(LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope)
     ))
     rows += connection.execute(
         sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, pupils.c.scope, sa.func.min(QuizAttempt.submitted_at))
