@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from flask_login import current_user
 
 from .. import progress
@@ -71,21 +71,22 @@ def grid_rows_html(grid: progress.Grid) -> list[tuple]:
     as the rest of the page. Each cell says its state in words as well as with its icon."""
     icons = {"done": url_for("static", filename="img/state-done.svg"),
              "started": url_for("static", filename="img/state-started.svg")}
-    made: dict[tuple[str, str], str] = {}
+    made: dict[tuple[str, str], Markup] = {}
 
-    def cell_html(cell: progress.Cell) -> str:
+    def cell_html(cell: progress.Cell) -> Markup:
         key = (cell.state, cell.text)
         html = made.get(key)
-        if html is None:
+        if html is None:  # Markup.format escapes each value
             if cell.state in icons:
-                html = (f'<td class="cell cell-{cell.state}"><img src="{escape(icons[cell.state])}" alt="" width="16"'
-                        f' height="16"> {escape(cell.text)}</td>')
+                html = Markup('<td class="cell cell-{}"><img src="{}" alt="" width="16" height="16"> {}</td>').format(
+                    cell.state, icons[cell.state], cell.text)
             else:
-                html = f'<td class="cell cell-{escape(cell.state)}">–<span class="visually-hidden">Not started</span></td>'
+                html = Markup('<td class="cell cell-{}">–<span class="visually-hidden">Not started</span></td>').format(
+                    cell.state)
             made[key] = html
         return html
 
-    return [(pupil, Markup("".join(map(cell_html, cells)))) for pupil, cells in grid.rows()]
+    return [(pupil, Markup("").join(map(cell_html, cells))) for pupil, cells in grid.rows()]
 
 
 
