@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import activities, cli, content, database, devices, errors, security, throttle
+from . import activities, cli, content, database, devices, errors, security, templating, throttle
 from .config import ENVIRONMENTS, ConfigError, defaults, secret_key_for
 from .extensions import csrf, db, login_manager, migrate
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     activities.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    templating.init_app(app)
     cli.init_app(app)
     return app
 

@@ -20,8 +20,3 @@ def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by:
     db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
                               due_on=due_on, set_by_id=set_by.id))
     return True
-
-
-def assigned_ids(school_class: SchoolClass) -> set[str]:
-    """The ids of the activities set for a class (one query)."""
-    return set(db.session.scalars(sa.select(Assignment.activity_id).where(Assignment.class_id == school_class.id)))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
 from .extensions import db
@@ -15,16 +16,28 @@ from .verdicts import Verdict
 from .models import LessonProgress, QuizAttempt, QuizResponse, User, utcnow
 
 
+# Built once: a pupil page runs these on every request (a statement's construction costs more than its cache hit).
+_PUPIL_PROGRESS = sa.select(LessonProgress).where(LessonProgress.pupil_id == sa.bindparam("pupil_id"))
+_PUPIL_LESSON_STATES = sa.select(LessonProgress.lesson_id, LessonProgress.step, LessonProgress.completed_at).where(
+    LessonProgress.pupil_id == sa.bindparam("pupil_id"))
+_PROGRESS_IN = _PUPIL_PROGRESS.where(LessonProgress.lesson_id == sa.bindparam("lesson_id"))
+
+
 def lesson_progress(pupil_id: int) -> dict[str, LessonProgress]:
     """Every lesson the pupil has started, by lesson id (one query)."""
-    rows = db.session.scalars(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil_id))
+    rows = db.session.scalars(_PUPIL_PROGRESS, {"pupil_id": pupil_id})
     return {row.lesson_id: row for row in rows}
+
+
+def lesson_states(pupil_id: int) -> dict[str, sa.Row]:
+    """Where the pupil is in every lesson they have started (lesson_id, step, completed_at), by lesson id: one
+    query of three columns, for pages that show states (the answers are not read)."""
+    return {row.lesson_id: row for row in db.session.execute(_PUPIL_LESSON_STATES, {"pupil_id": pupil_id})}
 
 
 def progress_in(pupil_id: int, lesson_id: str) -> LessonProgress | None:
     """The pupil's progress row for one lesson, if they have started it (one query)."""
-    return db.session.scalar(sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil_id,
-                                                             LessonProgress.lesson_id == lesson_id))
+    return db.session.scalar(_PROGRESS_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id})
 
 
 def furthest_step(lesson: Lesson, row: LessonProgress | None) -> int:
@@ -65,13 +78,15 @@ class QuizSummary:
     in_progress_id: int | None
 
 
+_QUIZ_SUMMARY_ROWS = (
+    sa.select(QuizAttempt.quiz_id, QuizAttempt.id, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.submitted_at)
+    .where(QuizAttempt.pupil_id == sa.bindparam("pupil_id")).order_by(QuizAttempt.number)
+)
+
+
 def quiz_summaries(pupil_id: int) -> dict[str, QuizSummary]:
     """Best and latest score, pass and any unfinished attempt, for every quiz the pupil has tried (one query)."""
-    rows = db.session.execute(
-        sa.select(QuizAttempt.quiz_id, QuizAttempt.id, QuizAttempt.score, QuizAttempt.passed,
-                  QuizAttempt.submitted_at)
-        .where(QuizAttempt.pupil_id == pupil_id).order_by(QuizAttempt.number)
-    ).all()
+    rows = db.session.execute(_QUIZ_SUMMARY_ROWS, {"pupil_id": pupil_id}).all()
     grouped: dict[str, list] = {}
     for row in rows:
         grouped.setdefault(row.quiz_id, []).append(row)
@@ -131,14 +146,19 @@ def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     """Mark the lesson complete once, with the content version; False if it was already complete."""
     row = reach_step(pupil, lesson, len(lesson.steps) - 1)
     db.session.flush()
+    now = utcnow()
     result = db.session.execute(
         sa.update(LessonProgress)
         .where(LessonProgress.id == row.id, LessonProgress.completed_at.is_(None))
-        .values(completed_at=utcnow(), content_version=lesson.version)
+        .values(completed_at=now, content_version=lesson.version)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(row)
-    return result.rowcount == 1
+    if result.rowcount == 1:  # what was written is known: no need to read the row back
+        set_committed_value(row, "completed_at", now)
+        set_committed_value(row, "content_version", lesson.version)
+        return True
+    db.session.refresh(row)  # another request completed it first: its values
+    return False
 
 
 # Quizzes --------------------------------------------------------------------------------------------------
@@ -283,17 +303,24 @@ def submit(attempt: QuizAttempt, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
     verdict = quiz_kind(quiz).mark(quiz, attempt.state)
     db.session.flush()
+    now = utcnow()
     closed = db.session.execute(
         sa.update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow(), score=verdict.score, passed=verdict.passed)
+        .values(submitted_at=now, score=verdict.score, passed=verdict.passed)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if closed:
-        db.session.add_all(
-            QuizResponse(attempt_id=attempt.id, position=i, question_id=r.question_id, answer=r.answer,
-                         correct=r.correct, understanding=r.understanding)
+    if not closed:
+        db.session.refresh(attempt)  # another request submitted it first: its values
+        return verdict
+    # One INSERT of every response (not an ORM object each), and the attempt is told what was written rather
+    # than read back.
+    if verdict.results:
+        db.session.execute(sa.insert(QuizResponse), [
+            {"attempt_id": attempt.id, "position": i, "question_id": r.question_id, "answer": r.answer,
+             "correct": r.correct, "understanding": r.understanding}
             for i, r in enumerate(verdict.results)
-        )
-    db.session.refresh(attempt)
+        ])
+    for name, value in (("submitted_at", now), ("score", verdict.score), ("passed", verdict.passed)):
+        set_committed_value(attempt, name, value)
     return verdict

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .content import Catalogue
 from .extensions import db
 from .activities import quiz_kind
-from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
+from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, SchoolClass, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Grid:
     activities: list  # lessons and quizzes from the catalogue
     cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
     assignments: dict[str, Assignment] = field(default_factory=dict)
+    completed: list[datetime] = field(default_factory=list)  # when each of these pupils' lessons was completed
 
     def cell(self, pupil_id: int, activity_id: str) -> Cell:
         """The state of one pupil on one activity."""
@@ -62,7 +63,10 @@ def class_pupils(class_id: int) -> list[User]:
     ))
 
 
-def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue) -> dict[tuple[int, str], Cell]:
+def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue,
+                  completed: list[datetime] | None = None) -> dict[tuple[int, str], Cell]:
+    """Each pupil's cell on each lesson; every completion time (of lessons no longer offered too) goes on
+    `completed`, for the weekly chart."""
     rows = db.session.execute(
         sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id, LessonProgress.step,
                   LessonProgress.completed_at, LessonProgress.updated_at)
@@ -70,6 +74,8 @@ def _lesson_cells(pupil_ids: list[int], catalogue: Catalogue) -> dict[tuple[int,
     ) if pupil_ids else []
     cells = {}
     for row in rows:
+        if row.completed_at and completed is not None:
+            completed.append(row.completed_at)
         lesson = catalogue.lessons.get(row.lesson_id)
         if lesson is None:
             continue
@@ -97,15 +103,21 @@ def _quiz_cells(pupil_ids: list[int]) -> dict[tuple[int, str], Cell]:
     return cells
 
 
-def class_grid(class_id: int, activities: list, catalogue: Catalogue) -> Grid:
-    """The progress grid of a class over the given activities (four queries)."""
+def class_assignments(class_id: int) -> list[Assignment]:
+    """The work set for a class (one query)."""
+    return list(db.session.scalars(sa.select(Assignment).where(Assignment.class_id == class_id)))
+
+
+def class_grid(class_id: int, activities: list, catalogue: Catalogue,
+               assignments: list[Assignment] | None = None) -> Grid:
+    """The progress grid of a class over the given activities (four queries; three when the caller has already
+    read the class's set work). Its `completed` times give the weekly chart without reading the lessons again."""
     pupils = class_pupils(class_id)
     ids = [p.id for p in pupils]
     grid = Grid(pupils=pupils, activities=activities)
-    grid.cells.update(_lesson_cells(ids, catalogue))
+    grid.cells.update(_lesson_cells(ids, catalogue, grid.completed))
     grid.cells.update(_quiz_cells(ids))
-    grid.assignments = {a.activity_id: a for a in db.session.scalars(
-        sa.select(Assignment).where(Assignment.class_id == class_id))}
+    grid.assignments = {a.activity_id: a for a in (class_assignments(class_id) if assignments is None else assignments)}
     return grid
 
 
@@ -238,6 +250,25 @@ class StatementCoverage:
         return round(100 * self.covered / self.pupils) if self.pupils else 0
 
 
+def _completions(pupils) -> list:
+    """(activity id, pupil id, scope, first completed) for the pupils of a subquery of (pupil_id, scope): a lesson
+    once completed, a quiz once an attempt is submitted, at any content version (two queries, plain rows; a
+    pupil has one row per lesson, a unique constraint, so only quizzes need a GROUP BY)."""
+    connection = db.session.connection()
+    rows = list(connection.execute(
+        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, pupils.c.scope, LessonProgress.completed_at)
+        .join(pupils, pupils.c.pupil_id == LessonProgress.pupil_id)
+        .where(LessonProgress.completed_at.is_not(None))
+    ))
+    rows += connection.execute(
+        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, pupils.c.scope, sa.func.min(QuizAttempt.submitted_at))
+        .join(pupils, pupils.c.pupil_id == QuizAttempt.pupil_id)
+        .where(QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.quiz_id, QuizAttempt.pupil_id, pupils.c.scope)
+    )
+    return rows
+
+
 def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
     """For each lesson and quiz, which of these pupils completed it and when they first did (two queries).
 
@@ -249,18 +280,9 @@ def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
     done: dict[str, dict[int, datetime]] = defaultdict(dict)
     if not pupil_ids:
         return done
-    connection = db.session.connection()
-    rows = list(connection.execute(
-        sa.select(LessonProgress.lesson_id, LessonProgress.pupil_id, sa.func.min(LessonProgress.completed_at))
-        .where(LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.lesson_id, LessonProgress.pupil_id)
-    ))
-    rows += connection.execute(
-        sa.select(QuizAttempt.quiz_id, QuizAttempt.pupil_id, sa.func.min(QuizAttempt.submitted_at))
-        .where(QuizAttempt.pupil_id.in_(pupil_ids), QuizAttempt.submitted_at.is_not(None))
-        .group_by(QuizAttempt.quiz_id, QuizAttempt.pupil_id)
-    )
-    for activity_id, pupil_id, when in rows:
+    pupils = sa.select(User.id.label("pupil_id"), sa.literal(0).label("scope")).where(
+        User.id.in_(pupil_ids)).subquery("pupils")
+    for activity_id, pupil_id, _, when in _completions(pupils):
         done[activity_id][pupil_id] = when
     return done
 
@@ -271,25 +293,26 @@ def frameworks_in_force(catalogue: Catalogue, day: date | None = None) -> list:
     return [f for f in catalogue.frameworks if f.in_force(day)]
 
 
-def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
-             frameworks: list | None = None, year_group: int | None = None) -> list[tuple]:
-    """Each framework's statements with the share of these pupils who completed an activity covering them.
-
-    The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
-    any content version) that the activity's current content maps to the statement. Derived from recorded
-    completions only: nothing here is typed in by a teacher, and nothing is stored, so a re-mapped activity
-    counts its past completions for its new statements. For a class, only the statements and activities of
-    its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
-    force today. A statement's pupils are the union of its activities' pupils, so the work grows with the
-    rows read, not with statements times pupils.
-    """
-    done = pupils_by_activity(pupil_ids)
+def statement_activities(catalogue: Catalogue, key_stage: str | None = None,
+                         year_group: int | None = None) -> dict[str, list[str]]:
+    """For each statement id, the lessons and quizzes whose current content maps to it (for a key stage and year
+    group when given): the content side of coverage, read from the catalogue, never stored."""
     by_statement: dict[str, list[str]] = defaultdict(list)
     for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
         if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
             continue
         for statement_id in activity.curriculum:
             by_statement[statement_id].append(activity.id)
+    return by_statement
+
+
+def _report(done: dict[str, dict[int, datetime]], pupils: int, catalogue: Catalogue, by_statement: dict,
+            key_stage: str | None, frameworks: list | None) -> list[tuple]:
+    """Each framework's statements with their coverage among pupils whose completions are `done`.
+
+    A statement's pupils are the union of its activities' pupils, so the work grows with the rows read, not
+    with statements times pupils.
+    """
     report = []
     for framework in frameworks_in_force(catalogue) if frameworks is None else frameworks:
         rows = []
@@ -304,79 +327,77 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
                         first_covered[pupil_id] = when
             dates = first_covered.values()
             rows.append(StatementCoverage(
-                catalogue.statements[statement.id], len(first_covered), len(pupil_ids), tuple(sorted(activities)),
+                catalogue.statements[statement.id], len(first_covered), pupils, tuple(sorted(activities)),
                 first=min(dates, default=None), last=max(dates, default=None)))
         report.append((framework, rows))
     return report
 
 
-def completions_by_week(pupil_ids: list[int], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:
-    """Lessons completed per week for the last few weeks (one query), for the completion chart."""
+def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
+             frameworks: list | None = None, year_group: int | None = None) -> list[tuple]:
+    """Each framework's statements with the share of these pupils who completed an activity covering them.
+
+    The rule: a statement is covered for a pupil once the pupil has completed a lesson or submitted a quiz (at
+    any content version) that the activity's current content maps to the statement. Derived from recorded
+    completions only: nothing here is typed in by a teacher, and nothing is stored, so a re-mapped activity
+    counts its past completions for its new statements. For a class, only the statements and activities of
+    its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
+    force today.
+    """
+    return _report(pupils_by_activity(pupil_ids), len(pupil_ids), catalogue,
+                   statement_activities(catalogue, key_stage, year_group), key_stage, frameworks)
+
+
+def pupils_counted(report: list[tuple]) -> int:
+    """How many pupils a coverage report counted (every statement row carries the same figure)."""
+    return next((row.pupils for _, rows in report for row in rows), 0)
+
+
+def school_pupils(school_ids):
+    """The pupils a school's coverage counts, as a subquery of (pupil_id, scope = school id): active pupils of
+    the school's classes that are not archived."""
+    return (
+        sa.select(User.id.label("pupil_id"), User.school_id.label("scope"))
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(User.school_id.in_(school_ids), User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
+        .subquery("pupils")
+    )
+
+
+def coverage_for_schools(school_ids, catalogue: Catalogue | None = None,
+                         frameworks: list | None = None) -> dict[int, list[tuple]]:
+    """Whole-school coverage for each of these schools, as coverage() reports it for the school's pupils (active
+    pupils of classes not archived): three queries however many schools and pupils.
+
+    frameworks defaults to those in force today; catalogue to the loaded content. A school with no pupils gets
+    every statement at 0 of 0.
+    """
+    school_ids = list(dict.fromkeys(school_ids))
+    if not school_ids:
+        return {}
+    if catalogue is None:
+        from .content import catalogue as loaded
+
+        catalogue = loaded()
+    pupils = school_pupils(school_ids)
+    sizes = dict(db.session.execute(sa.select(pupils.c.scope, sa.func.count()).group_by(pupils.c.scope)).all())
+    done: dict[int, dict[str, dict[int, datetime]]] = {school_id: defaultdict(dict) for school_id in school_ids}
+    if sizes:
+        for activity_id, pupil_id, school_id, when in _completions(pupils):
+            done[school_id][activity_id][pupil_id] = when
+    by_statement = statement_activities(catalogue)
+    return {school_id: _report(done[school_id], sizes.get(school_id, 0), catalogue, by_statement, None, frameworks)
+            for school_id in school_ids}
+
+
+def weekly_counts(dates: list[datetime], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:
+    """Lessons completed per week for the last few weeks, for a progress grid's chart: counted from the completion
+    times its lesson rows already gave (`Grid.completed`), so the chart needs no query of its own."""
     today = today or utcnow().date()
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     counts = Counter()
-    if pupil_ids:
-        for (completed_at,) in db.session.execute(
-            sa.select(LessonProgress.completed_at).where(
-                LessonProgress.pupil_id.in_(pupil_ids), LessonProgress.completed_at >= datetime.combine(start, datetime.min.time()))
-        ):
-            day = completed_at.date()
+    for completed_at in dates:
+        day = completed_at.date()
+        if day >= start:
             counts[day - timedelta(days=day.weekday())] += 1
     return [(start + timedelta(weeks=i), counts.get(start + timedelta(weeks=i), 0)) for i in range(weeks)]
-
-
-def coverage_for_schools(school_ids: list[int]) -> dict[int, list[tuple]]:
-    """Each school's coverage (what `coverage` gives the school coverage page: frameworks in force, every key
-    stage, the school's current pupils) in three queries whatever the number of schools: its pupils, then
-    their lesson and quiz completions, split by school in Python."""
-    from .content import catalogue as current_catalogue
-    from .models import SchoolClass
-
-    content = current_catalogue()
-    school_ids = list(school_ids)
-    pupils_of: dict[int, list[int]] = {school_id: [] for school_id in school_ids}
-    if not school_ids:
-        return {}
-    current = (sa.select(User.id).join(SchoolClass, SchoolClass.id == User.class_id)
-               .where(User.school_id.in_(school_ids), User.kind == "pupil", User.active,
-                      SchoolClass.archived_at.is_(None)))
-    connection = db.session.connection()
-    school_of = {}
-    for school_id, pupil_id in connection.execute(current.with_only_columns(User.school_id, User.id)):
-        pupils_of[school_id].append(pupil_id)
-        school_of[pupil_id] = school_id
-    done: dict[int, dict[str, dict[int, datetime]]] = {school_id: defaultdict(dict) for school_id in school_ids}
-    for model, activity, when in ((LessonProgress, LessonProgress.lesson_id, LessonProgress.completed_at),
-                                  (QuizAttempt, QuizAttempt.quiz_id, QuizAttempt.submitted_at)):
-        for activity_id, pupil_id, first in connection.execute(
-            sa.select(activity, model.pupil_id, sa.func.min(when))
-            .where(model.pupil_id.in_(current.scalar_subquery()), when.is_not(None))
-            .group_by(activity, model.pupil_id)
-        ):
-            by_activity = done[school_of[pupil_id]][activity_id]
-            if pupil_id not in by_activity or first < by_activity[pupil_id]:
-                by_activity[pupil_id] = first
-    by_statement: dict[str, set[str]] = defaultdict(set)
-    for activity in list(content.lessons.values()) + list(content.quizzes.values()):
-        for statement_id in activity.curriculum:
-            by_statement[statement_id].add(activity.id)
-    frameworks = frameworks_in_force(content)
-    result = {}
-    for school_id in school_ids:
-        report = []
-        for framework in frameworks:
-            rows = []
-            for statement in framework.statements:
-                activities = by_statement.get(statement.id, set())
-                first_covered: dict[int, datetime] = {}
-                for activity_id in activities:
-                    for pupil_id, when in done[school_id].get(activity_id, {}).items():
-                        if pupil_id not in first_covered or when < first_covered[pupil_id]:
-                            first_covered[pupil_id] = when
-                dates = first_covered.values()
-                rows.append(StatementCoverage(
-                    content.statements[statement.id], len(first_covered), len(pupils_of[school_id]),
-                    tuple(sorted(activities)), first=min(dates, default=None), last=max(dates, default=None)))
-            report.append((framework, rows))
-        result[school_id] = report
-    return result

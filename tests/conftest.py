@@ -195,25 +195,31 @@ def sign_in():
 
 
 @contextmanager
-def count_queries(engine: sa.Engine):
-    """Count the SQL statements run inside the block."""
+def count_queries(*engines: sa.Engine):
+    """Count the SQL statements run inside the block on any of these engines."""
     statements: list[str] = []
+    engines = tuple(dict.fromkeys(engines))
 
     def before(conn, cursor, statement, *args):
         if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
             statements.append(statement)
 
-    sa.event.listen(engine, "before_cursor_execute", before)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
 def queries(app):
-    """A context manager counting the SQL queries a block runs."""
-    return lambda: count_queries(db.engine)
+    """A context manager counting the SQL queries a block runs: the requests' (the app under test has its own
+    engine) and the test code's own (the data app's, see `app`)."""
+    with app.app_context():
+        requests_engine = db.engine
+    return lambda: count_queries(requests_engine, db.engine)
 
 
 # Browser tests --------------------------------------------------------------------------------------------

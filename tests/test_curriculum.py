@@ -229,3 +229,35 @@ def test_unconfirmed_wording_is_marked_on_the_coverage_page(client, school, sign
     assert "Wording not yet confirmed against the official document" in row
     row = page.split("I can explain how to block abusive users.")[1][:200]
     assert "Wording as in one copy of the official text" in row
+
+
+def test_coverage_for_schools_answers_each_school_as_its_own_page_would(app, school, queries):
+    """Many schools in three queries: each school's figures are coverage() of its own active pupils in classes
+    not archived, and a school without pupils is all 0 of 0."""
+    other = factories.make_school("Other Primary")
+    other_class = factories.make_class(other, "Year 6 Elm", 6)
+    other_pupils = [factories.make_pupil(other_class, n, "M") for n in ("Gus", "Hana")]
+    empty = factories.make_school("Empty Primary")
+    archived = factories.make_class(school.school, "Year 4 Old", 4)
+    gone = factories.make_pupil(archived, "Ivo", "N")
+    archived.archived_at = datetime(2026, 7, 20)
+    db.session.commit()
+    factories.complete_lesson(school.pupil, "ks2-reliable")
+    factories.complete_lesson(school.ks1_pupil, "ks1-tell")
+    factories.complete_lesson(other_pupils[0], "ks2-reliable")
+    factories.complete_lesson(gone, "ks2-reliable")  # an archived class's pupil is not counted
+    ids = [p.id for p in school.ks1_pupils + school.ks2_pupils]
+    school_ids = [school.school.id, other.id, empty.id]
+    with queries() as statements:
+        found = progress.coverage_for_schools(school_ids, catalogue())
+    assert len(statements) == 3, statements
+
+    def figures(report):
+        return [(s.statement.id, s.covered, s.pupils, s.activities, s.first, s.last) for _, rows in report for s in rows]
+
+    assert figures(found[school.school.id]) == figures(progress.coverage(ids, catalogue()))
+    assert figures(found[other.id]) == figures(progress.coverage([p.id for p in other_pupils], catalogue()))
+    reliable = {s.statement.id: s for _, rows in found[school.school.id] for s in rows}["comp-ks2-5"]
+    assert (reliable.covered, reliable.pupils) == (1, 6)
+    assert progress.pupils_counted(found[empty.id]) == 0
+    assert all(s.covered == 0 for _, rows in found[empty.id] for s in rows)

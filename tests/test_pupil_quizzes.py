@@ -137,6 +137,31 @@ def test_finishing_marks_on_the_server_and_stores_each_response_with_its_underst
     assert "You chose:" in page
 
 
+def _writes_then_reads(statements: list[str]) -> list[str]:
+    """The SELECTs that come after a request's first write."""
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in statements]
+    first_write = next(i for i, verb in enumerate(verbs) if verb in ("UPDATE", "INSERT"))
+    return [s for s, verb in zip(statements[first_write:], verbs[first_write:], strict=True) if verb == "SELECT"]
+
+
+def test_answering_and_finishing_read_nothing_back_after_writing(client, pupil, queries):
+    """An answer is the user, the attempt and one UPDATE; Finish is the user, the attempt, the UPDATE that closes
+    it and one INSERT of every response. Neither reads the user or the attempt back after writing (on SQLite each
+    read-back began a new write-locked transaction while the class was saving)."""
+    url = start(client, AGE_KS2)
+    questions = quiz(AGE_KS2).questions
+    with queries() as answering:
+        assert client.post(url, data=form_for(questions[0])).status_code == 302
+    for question in questions[1:]:
+        client.post(url, data=form_for(question))
+    with queries() as finishing:
+        assert client.post(url, data={"finish": "1"}).headers["Location"] == url + "/result"
+    assert _writes_then_reads(answering) == [] and _writes_then_reads(finishing) == []
+    assert (len(answering), len(finishing)) == (3, 4), (answering, finishing)
+    (attempt,) = attempts(pupil, AGE_KS2)
+    assert attempt.submitted_at is not None and len(attempt.responses) == len(questions)
+
+
 def test_finishing_before_every_question_is_answered_is_refused_kindly(client, pupil):
     """"finish" sent early is a 400 on the quiz page saying how many are left, and nothing is marked."""
     url = start(client, AGE_KS2)

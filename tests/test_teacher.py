@@ -3,12 +3,13 @@
 import csv
 import io
 import re
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from esafety.extensions import db
-from esafety.models import Assignment, SchoolClass, User
+from esafety.models import Assignment, LessonProgress, SchoolClass, User, utcnow
 from esafety.roster import parse_line
 
 from . import factories
@@ -231,3 +232,24 @@ def test_set_work_offers_only_what_suits_the_class_year(teacher, school):
     response = teacher.post(f"/teacher/classes/{school.ks2.id}/work", data={"activity": "lesson:ks2-topic-ready-for-phone"})
     assert response.status_code in (200, 400)
     assert db.session.scalar(sa.select(Assignment).where(Assignment.class_id == school.ks2.id)) is None
+
+
+def test_progress_chart_counts_each_completion_in_its_week(teacher, school):
+    """The grid's weekly chart counts the class's lessons completed in the last ten weeks, each in its week (a
+    lesson no longer offered too), from the rows the grid read; older ones and other classes are left out."""
+    monday = utcnow().date() - timedelta(days=utcnow().date().weekday())
+    first, second, third = school.ks2_pupils
+    for pupil, lesson_id, day in ((first, "ks2-tell", monday), (second, "ks2-retired-lesson", monday),
+                                  (third, "ks2-tell", monday - timedelta(weeks=3)),
+                                  (first, "ks2-safe", monday - timedelta(weeks=12)),
+                                  (school.ks1_pupil, "ks1-tell", monday)):
+        db.session.add(LessonProgress(pupil_id=pupil.id, lesson_id=lesson_id, content_version=1, step=0,
+                                      completed_at=datetime.combine(day, time(10))))
+    db.session.commit()
+    page = teacher.get(f"/teacher/classes/{school.ks2.id}/progress").get_data(as_text=True)
+    chart = page[page.index('<desc id="chart-desc">'):page.index("</desc>")]
+    weeks = dict(re.findall(r"Week of ([^:]+): (\d+)\.", chart))
+    assert len(weeks) == 10
+    assert weeks[monday.strftime("%-d %b")] == "2"
+    assert weeks[(monday - timedelta(weeks=3)).strftime("%-d %b")] == "1"
+    assert sum(int(n) for n in weeks.values()) == 3

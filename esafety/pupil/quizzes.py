@@ -69,13 +69,14 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
 
 def _move(quiz, attempt):
     """Record the answer posted, or finish the attempt; AnswerError when the answer does not fit the page."""
+    attempt_id = attempt.id  # the commit expires the attempt: reading its id after it would load it again
     if "finish" in request.form:
         submit(attempt, quiz)
         db.session.commit()
-        return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
+        return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt_id))
     record_move(attempt, quiz, request.form)
     db.session.commit()
-    return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id, _anchor="feedback"))
+    return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt_id, _anchor="feedback"))
 
 
 def _review(quiz, attempt) -> list[tuple]:

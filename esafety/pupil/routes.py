@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 
 from ..access import for_this_pupil, my_lesson_or_404
@@ -10,11 +11,17 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    NotAChoice, check_order, chosen_answer, furthest_step, lesson_progress, press, progress_in, quiz_summaries,
+    NotAChoice, check_order, chosen_answer, furthest_step, lesson_states, press, progress_in, quiz_summaries,
     step_allowed,
 )
 from ..models import Assignment
 from . import bp
+
+# The class's set work, soonest due first (built once: the pupil home runs it on every visit).
+CLASS_ASSIGNMENTS = (
+    sa.select(Assignment).where(Assignment.class_id == sa.bindparam("class_id"))
+    .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
+)
 
 
 
@@ -38,18 +45,35 @@ def quiz_state(summary) -> tuple[str, str]:
     return "new", "New"
 
 
+_BADGES: dict[tuple, Markup] = {}
+
+
+@bp.app_template_global()
+def state_badge(state: tuple[str, str]) -> Markup:
+    """A card's state as a badge: its icon and its words (never colour alone). Made once per state and wording
+    ("New", "Started: step 3 of 7"...): the pupil home shows one on every card, and a Jinja macro call for each
+    cost more than the rest of the card."""
+    key, words = state
+    cache_key = (request.script_root, key, words)
+    badge = _BADGES.get(cache_key)
+    if badge is None:
+        icon = url_for("static", filename=f"img/state-{key}.svg")
+        badge = Markup('<span class="badge badge-{}"><img src="{}" alt="" width="20" height="20"> {}</span>').format(
+            key, icon, words)
+        if len(_BADGES) < 1000:
+            _BADGES[cache_key] = badge
+    return badge
+
+
 @bp.get("/")
 def home():
     """Set work first, then the key stage's lessons by SMART letter, then quizzes."""
     key_stage = current_user.school_class.key_stage
     year_group = current_user.school_class.year_group
     content = catalogue()
-    progress = lesson_progress(current_user.id)
+    progress = lesson_states(current_user.id)
     results = quiz_summaries(current_user.id)
-    assignments = db.session.scalars(
-        sa.select(Assignment).where(Assignment.class_id == current_user.class_id)
-        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
-    ).all()
+    assignments = db.session.scalars(CLASS_ASSIGNMENTS, {"class_id": current_user.class_id}).all()
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
@@ -110,7 +134,7 @@ def lesson_step(lesson_id: str, number: int):
 def lesson_done(lesson_id: str):
     """A short celebration and a suggestion of what to do next (no streaks, no points)."""
     lesson = my_lesson_or_404(lesson_id)
-    progress = lesson_progress(current_user.id)
+    progress = lesson_states(current_user.id)
     row = progress.get(lesson.id)
     if row is None or row.completed_at is None:
         return redirect(url_for("pupil.lesson", lesson_id=lesson.id))

@@ -4,7 +4,6 @@ the curriculum frameworks a coverage page shows. Shared by the pages, the CSV ex
 from flask import flash, request
 
 from .. import progress
-from ..assignments import assigned_ids
 from ..content import catalogue
 from ..models import SchoolClass, utcnow
 from . import bp
@@ -47,9 +46,9 @@ def grid_for(school_class: SchoolClass):
     """The grid for the request's filters (shared by the page and the CSV export)."""
     filters = FilterForm(request.args)
     filters.validate()
-    assigned = assigned_ids(school_class)
-    activities = filtered_activities(school_class, filters, assigned)
-    return filters, progress.class_grid(school_class.id, activities, catalogue())
+    assignments = progress.class_assignments(school_class.id)  # read once: for the filter and for the grid
+    activities = filtered_activities(school_class, filters, {a.activity_id for a in assignments})
+    return filters, progress.class_grid(school_class.id, activities, catalogue(), assignments)
 
 
 def chosen_frameworks() -> tuple[FrameworkForm, list]:
