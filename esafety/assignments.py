@@ -20,3 +20,21 @@ def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by:
     db.session.add(Assignment(class_id=school_class.id, activity_kind=kind, activity_id=activity_id,
                               due_on=due_on, set_by_id=set_by.id))
     return True
+
+
+# The class's set work, soonest due first (built once: the pupil home runs it on every visit).
+CLASS_ASSIGNMENTS = (
+    sa.select(Assignment).where(Assignment.class_id == sa.bindparam("class_id"))
+    .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
+)
+
+
+def set_for_class(class_id: int) -> list[Assignment]:
+    """The work set for a class, soonest due first (one query)."""
+    return list(db.session.scalars(CLASS_ASSIGNMENTS, {"class_id": class_id}))
+
+
+def remove(school_class: SchoolClass, assignment_id: int) -> None:
+    """Stop setting a piece of work for a class (pupils keep what they did)."""
+    db.session.execute(sa.delete(Assignment).where(Assignment.id == assignment_id,
+                                                   Assignment.class_id == school_class.id))

@@ -31,6 +31,11 @@ def key_or_new(key: str | None) -> str:
     return key if isinstance(key, str) and 16 <= len(key) <= 64 else new_submission_key()
 
 
+def by_id(concern_id: int) -> Concern | None:
+    """The concern with this id, or None (callers have checked it is theirs to see)."""
+    return db.session.get(Concern, concern_id)
+
+
 def find_submitted(submission_key: str, pupil: User, source: str) -> Concern | None:
     """The concern this form already created for this pupil, if it was sent before."""
     return db.session.scalar(sa.select(Concern).where(
@@ -285,3 +290,11 @@ def record_views(concern_ids: list[int], action: str, detail: str) -> None:
     """One audit entry per concern shown or exported together (a chronology), so each record's trail shows it."""
     for concern_id in concern_ids:
         record(action, target=f"concern:{concern_id}", detail=detail)
+
+
+def mentions_of(user_id: int) -> int:
+    """How many concerns and concern entries this account reported or wrote (kept when it is deleted)."""
+    return db.session.scalar(sa.select(
+        sa.select(sa.func.count()).select_from(Concern).where(Concern.reporter_id == user_id).scalar_subquery()
+        + sa.select(sa.func.count()).select_from(ConcernEntry).where(ConcernEntry.author_id == user_id)
+        .scalar_subquery()))

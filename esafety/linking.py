@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from .audit import record
 from .extensions import db
@@ -95,3 +96,21 @@ def withdraw_codes(pupil: User, by: User | None, why: str = "withdrawn") -> int:
     if withdrawn:
         record("parent link codes withdrawn", user=by, target=f"pupil:{pupil.id}", detail=f"{withdrawn} {why}")
     return withdrawn
+
+
+def children_of(parent: User) -> list[User]:
+    """The children linked to a parent, each with their school (one query)."""
+    return list(db.session.scalars(sa.select(User).join(ParentLink, ParentLink.pupil_id == User.id)
+                                   .where(ParentLink.parent_id == parent.id)
+                                   .options(so.joinedload(User.school)).order_by(ParentLink.id)))
+
+
+def parent_unlinks(parent: User, pupil_id: int) -> None:
+    """The parent stops following a child (the link the parent made, not the school's record)."""
+    db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == parent.id,
+                                                   ParentLink.pupil_id == pupil_id))
+
+
+def forget_parent(parent: User) -> None:
+    """Every link of a parent whose account is being deleted."""
+    db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == parent.id))

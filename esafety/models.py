@@ -217,6 +217,7 @@ class SchoolClass(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     pupils: so.Mapped[list[User]] = so.relationship(back_populates="school_class", order_by="User.name")
+    school: so.Mapped[School] = so.relationship()
     teachers: so.Mapped[list[User]] = so.relationship(secondary="class_teacher", order_by="User.name")
 
     @property

@@ -2,17 +2,16 @@
 
 import json
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import consent, privacy, schoolyear
+from .. import accounts, consent, privacy, schoolyear
 from ..access import school_pupil_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
 from ..extensions import db
-from ..models import School, SchoolClass, User, year_name
+from ..models import School, year_name
 from ..parents.forms import ConsentForm
 from ..schoolhours import describe_minutes
 from . import bp
@@ -28,7 +27,7 @@ def home():
 
 def my_school() -> School:
     """The admin's own school (404 if the account has none)."""
-    school = db.session.get(School, current_user.school_id) if current_user.school_id else None
+    school = current_user.school
     if school is None:
         abort(404)  # an admin account not attached to a school has nothing to manage
     return school
@@ -58,21 +57,13 @@ def settings():
 @bp.get("/pupils")
 def pupils():
     """Every pupil of the school, found by class and name, with links to their data."""
-    classes = db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == current_user.school_id)
-                                 .order_by(SchoolClass.archived_at.is_not(None), SchoolClass.year_group,
-                                           SchoolClass.name)).all()
+    classes = accounts.school_classes(current_user.school_id)
     form = PupilSearchForm(request.args)
     form.class_id.choices = [(0, "Every class")] + [
         (c.id, c.name + (" (archived)" if c.archived_at else "")) for c in classes]
     if not form.validate():
         form.class_id.data, form.name.data = 0, ""  # an unknown class or overlong name: show everyone
-    query = (sa.select(User, SchoolClass.name).outerjoin(SchoolClass, SchoolClass.id == User.class_id)
-             .where(User.school_id == current_user.school_id, User.kind == "pupil"))
-    if form.class_id.data:
-        query = query.where(User.class_id == form.class_id.data)
-    if form.name.data:
-        query = query.where(sa.func.lower(User.name).contains(form.name.data.lower(), autoescape=True))
-    rows = db.session.execute(query.order_by(SchoolClass.name, User.name, User.last_initial, User.id)).all()
+    rows = accounts.find_pupils(current_user.school_id, form.class_id.data, form.name.data or "")
     return render_template("admin/pupils.html", form=form, rows=rows,
                            filtered=bool(form.class_id.data or form.name.data))
 

@@ -5,7 +5,6 @@ Deleting never touches the safeguarding record: concerns and their entries keep 
 the append-only triggers allow and nothing else).
 """
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,10 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from .. import accounts, concerns
 from ..access import school_staff_or_404
 from ..audit import record
 from ..extensions import db
-from ..models import Concern, ConcernEntry, User
+from ..models import User
 from . import bp
 
 
@@ -39,20 +39,10 @@ def roles(user: User) -> str:
     return ", ".join(names) or "no role"
 
 
-def safeguarding_mentions(user_id: int) -> int:
-    """How many concerns and concern entries this account reported or wrote (kept when it is deleted)."""
-    return db.session.scalar(sa.select(
-        sa.select(sa.func.count()).select_from(Concern).where(Concern.reporter_id == user_id).scalar_subquery()
-        + sa.select(sa.func.count()).select_from(ConcernEntry).where(ConcernEntry.author_id == user_id)
-        .scalar_subquery()))
-
-
 @bp.get("/staff")
 def staff():
     """Every member of staff with their roles, and deactivate, reactivate or delete for those who leave."""
-    people = db.session.scalars(sa.select(User).where(User.school_id == current_user.school_id,
-                                                      User.kind == "staff")
-                                .order_by(User.active.desc(), User.name, User.id)).all()
+    people = accounts.school_staff(current_user.school_id)
     return render_template("admin/staff.html", people=people, roles=roles, form=StaffActionForm())
 
 
@@ -112,23 +102,27 @@ def delete_staff(staff_id: int):
     if _not_self(user):
         return redirect(url_for("admin.staff"))
     form = DeleteStaffForm()
-    mentions = safeguarding_mentions(user.id)
+    mentions = concerns.mentions_of(user.id)
     if form.validate_on_submit():
-        name = user.name
-        try:
-            db.session.delete(user)
-            db.session.flush()
-            record("staff deleted", target=f"user:{staff_id}",
-                   detail=f"{name}; {mentions} safeguarding entries keep the name as written")
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            current_app.logger.exception("Deleting staff account %s failed", staff_id)
-            flash("Nothing was deleted: the database refused the change. Please try again; if it keeps happening, "
-                  "contact whoever runs esafety for the school.", "error")
-            return redirect(url_for("admin.staff"))
-        flash(f"{name}'s account has been deleted. The safeguarding record keeps their name on what they wrote.",
-              "info")
+        _delete(user, mentions)
         return redirect(url_for("admin.staff"))
     return render_template("admin/delete_staff.html", person=user, form=form, mentions=mentions,
                            roles=roles), 400 if form.errors else 200
+
+
+def _delete(user: User, mentions: int) -> None:
+    """Delete the account once, audited; say what happened either way."""
+    name, staff_id = user.name, user.id
+    try:
+        db.session.delete(user)
+        db.session.flush()
+        record("staff deleted", target=f"user:{staff_id}",
+               detail=f"{name}; {mentions} safeguarding entries keep the name as written")
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Deleting staff account %s failed", staff_id)
+        flash("Nothing was deleted: the database refused the change. Please try again; if it keeps happening, "
+              "contact whoever runs esafety for the school.", "error")
+        return
+    flash(f"{name}'s account has been deleted. The safeguarding record keeps their name on what they wrote.", "info")

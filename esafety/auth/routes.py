@@ -2,17 +2,16 @@
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import devices
+from .. import accounts, devices
 from ..audit import record
 from ..extensions import db
-from ..models import School, SchoolClass, User, utcnow
+from ..models import SchoolClass, User, utcnow
 from ..passcodes import LENGTH, PICTURES, token_hash
 from ..permissions import home_endpoint
 from ..sessions import start_session
@@ -62,7 +61,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email, User.kind != "pupil"))
+        user = accounts.adult_by_email(email)
         tries = reserve(*_adult_buckets(email, user))
         if not tries.allowed:
             record("sign-in throttled", user=None, target=f"{user.kind}:{user.id}" if user else "",
@@ -78,12 +77,17 @@ def login():
             flash(GENERIC_FAILURE, "error")
             return render_template("auth/login.html", form=form), 401
         tries.refund()
-        start_session(user)
-        if user.needs_second_factor and current_app.config["REQUIRE_SECOND_FACTOR"]:
-            return redirect(url_for("auth.second_factor", next=safe_next("")) if safe_next("")
-                            else url_for("auth.second_factor"))
-        return redirect(safe_next(url_for(home_endpoint(user))))
+        return _signed_in(user)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def _signed_in(user: User):
+    """Start the session of an adult whose password was right: on to the second factor, or where they aimed."""
+    start_session(user)
+    if user.needs_second_factor and current_app.config["REQUIRE_SECOND_FACTOR"]:
+        return redirect(url_for("auth.second_factor", next=safe_next("")) if safe_next("")
+                        else url_for("auth.second_factor"))
+    return redirect(safe_next(url_for(home_endpoint(user))))
 
 
 @bp.post("/logout")
@@ -104,9 +108,8 @@ def logout():
 
 
 def _candidate_class() -> SchoolClass | None:
-    class_id = session.get("pupil_class")
-    school_class = class_id and db.session.get(SchoolClass, class_id)
-    return school_class if school_class and school_class.archived_at is None else None
+    """The class whose code this browser typed at step 1, while it is open."""
+    return accounts.open_class(class_id=session.get("pupil_class"))
 
 
 def _class_code_buckets() -> list[Bucket]:
@@ -129,9 +132,7 @@ def pupil_login():
             form.code.errors.append(THROTTLED_CODE)
             return render_template("auth/pupil_code.html", form=form), 429
         code = form.code.data.replace(" ", "").upper()
-        school_class = db.session.scalar(
-            sa.select(SchoolClass).where(SchoolClass.join_code == code, SchoolClass.archived_at.is_(None))
-        )
+        school_class = accounts.open_class(code=code)
         if school_class is None:
             form.code.errors.append("We could not find that class code. Check it with your teacher.")
             return render_template("auth/pupil_code.html", form=form), 400
@@ -150,10 +151,7 @@ def pupil_pick():
     if school_class is None:
         return redirect(url_for("auth.pupil_login"))
     form = EmptyForm()
-    pupils = db.session.scalars(
-        sa.select(User).where(User.class_id == school_class.id, User.kind == "pupil", User.active)
-        .order_by(User.name, User.last_initial)
-    ).all()
+    pupils = accounts.class_pupils(school_class)
     if form.validate_on_submit():
         chosen = request.form.get("pupil", type=int)
         if chosen in {p.id for p in pupils}:
@@ -163,16 +161,15 @@ def pupil_pick():
         flash("Please press your name.", "error")
     # Class codes are unique across the installation, but two schools of a trust may both have a "Year 5 Oak":
     # the page names the school, so a pupil who typed a code for the wrong school sees it before their name.
-    school = db.session.get(School, school_class.school_id)
     return render_template("auth/pupil_pick.html", form=form, school_class=school_class, pupils=pupils,
-                           school=school)
+                           school=school_class.school)
 
 
 @bp.route("/pupil/login/passcode", methods=["GET", "POST"])
 def pupil_passcode():
     """Step 3: the pupil presses their three pictures in order."""
     school_class = _candidate_class()
-    pupil = session.get("pupil_candidate") and db.session.get(User, session["pupil_candidate"])
+    pupil = accounts.user(session.get("pupil_candidate"))
     if school_class is None or pupil is None or pupil.class_id != school_class.id or not pupil.active:
         return redirect(url_for("auth.pupil_login"))
     form = EmptyForm()
@@ -195,8 +192,7 @@ def _card_pupil(hashed: str | None) -> User | None:
     """The pupil whose current, unexpired card has this token hash, in a class that is not archived."""
     if not hashed:
         return None
-    pupil = db.session.scalar(
-        sa.select(User).where(User.card_token_hash == hashed, User.kind == "pupil", User.active))
+    pupil = accounts.pupil_by_card(hashed)
     if pupil is None or pupil.school_class is None or pupil.school_class.archived_at is not None:
         return None
     if pupil.card_expires_at is not None and pupil.card_expires_at < utcnow():

@@ -1,6 +1,5 @@
 """Parent accounts: register, link a child with a teacher's one-time code, see that child's learning."""
 
-import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -13,8 +12,8 @@ from ..content import catalogue
 from ..extensions import db
 from ..learning import lesson_progress, quiz_summaries
 from ..linking import redeem
-from .. import consent
-from ..models import ParentLink, School, User, this_school_year
+from .. import accounts, consent, linking
+from ..models import User, this_school_year
 from ..schoolyear import school_year_label
 from ..throttle import Bucket, reserve
 from . import bp, family_bp
@@ -40,7 +39,7 @@ def register():
             flash("Too many accounts have been set up from here. Please try again in an hour.", "error")
             return render_template("parents/register.html", form=form), 429
         email = form.email.data.strip().lower()
-        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+        if not accounts.email_taken(email):
             _create_parent(form, email)
         else:
             generate_password_hash(form.password.data)  # the same work either way: timing tells nothing
@@ -64,10 +63,8 @@ def _create_parent(form: RegisterForm, email: str) -> None:
 @family_bp.get("/")
 def home():
     """The parent's linked children, and how to link another."""
-    links = db.session.scalars(sa.select(ParentLink).where(ParentLink.parent_id == current_user.id)).all()
-    children = [link.pupil for link in links]
-    years = dict(db.session.execute(sa.select(School.id, School.school_year).where(
-        School.id.in_({c.school_id for c in children}))).all()) if children else {}
+    children = linking.children_of(current_user)
+    years = {c.school_id: c.school.school_year for c in children if c.school is not None}
     answers = {}
     for school_id, year in years.items():  # one query per school (a family's children share one, nearly always)
         answers.update(consent.register([c.id for c in children if c.school_id == school_id], year))
@@ -120,8 +117,7 @@ def child(pupil_id: int):
 def unlink(pupil_id: int):
     """Stop following a child."""
     my_child_or_404(pupil_id)
-    db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == current_user.id,
-                                                   ParentLink.pupil_id == pupil_id))
+    linking.parent_unlinks(current_user, pupil_id)
     record("parent unlinked child", target=f"pupil:{pupil_id}")
     db.session.commit()
     flash("You are no longer linked to that child.", "info")
@@ -135,9 +131,9 @@ def delete_account():
     if not form.validate_on_submit():
         flash("Tick the box to confirm you want to delete your account.", "error")
         return redirect(url_for("family.home"))
-    user = db.session.get(User, current_user.id)
+    user = accounts.user(current_user.id)
     record("parent account deleted", user=user, target=f"user:{user.id}")
-    db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == user.id))
+    linking.forget_parent(user)
     db.session.delete(user)
     db.session.commit()
     logout_user()
@@ -167,4 +163,4 @@ def consent_form(pupil_id: int):
 
 def _school_year(pupil: User) -> int:
     """The school year the child's school is in."""
-    return db.session.scalar(sa.select(School.school_year).where(School.id == pupil.school_id)) or this_school_year()
+    return (pupil.school.school_year if pupil.school else None) or this_school_year()

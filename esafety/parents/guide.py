@@ -1,14 +1,12 @@
 """The public parent and carer guide, the age guide, and the "This school" page."""
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_login import current_user
 from flask import abort, render_template, request
 from markupsafe import Markup
 
+from .. import accounts
 from ..content import catalogue
-from ..extensions import db
-from ..models import ParentLink, School, Trust, User
+from ..models import School, Trust
 from . import bp
 
 
@@ -30,16 +28,7 @@ def _schools_of_viewer() -> list[School] | None:
         return None
     if current_user.school_id is not None and current_user.kind != "parent":
         return [current_user.school]
-    if current_user.kind == "parent":
-        children = sa.select(User.school_id).join(ParentLink, ParentLink.pupil_id == User.id).where(
-            ParentLink.parent_id == current_user.id)
-        query = sa.select(School).where(sa.or_(School.id.in_(children), School.id == current_user.school_id))
-    elif current_user.trust_id is not None:
-        query = sa.select(School).where(School.trust_id == current_user.trust_id)
-    else:
-        return None
-    found = db.session.scalars(query.options(so.joinedload(School.trust)).order_by(School.name, School.id)).all()
-    return list(found) or None
+    return accounts.schools_of(current_user) or None
 
 
 def group_by_trust(schools: list[School]) -> list[tuple[Trust | None, list[School]]]:
@@ -57,12 +46,11 @@ def this_school():
     parent's: their child's), else a chooser grouped by trust."""
     schools = _schools_of_viewer()
     if schools is None:
-        schools = db.session.scalars(sa.select(School).options(so.joinedload(School.trust))
-                                     .order_by(School.name, School.id).limit(2000)).all()
+        schools = accounts.every_school()
     chosen = request.args.get("school", type=int)
     if chosen is not None:
         # The address names the school: any school's page is public, whoever asks.
-        school = next((s for s in schools if s.id == chosen), None) or db.session.get(School, chosen)
+        school = next((s for s in schools if s.id == chosen), None) or accounts.school(chosen)
         if school is not None:
             return render_template("parents/this_school.html", school=school)
     if len(schools) == 1:

@@ -1,6 +1,5 @@
 """The pupil's home and the lesson player."""
 
-import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
@@ -14,14 +13,9 @@ from ..learning import (
     NotAChoice, check_order, chosen_answer, furthest_step, lesson_states, press, progress_in, quiz_summaries,
     step_allowed,
 )
-from ..models import Assignment
+from ..assignments import set_for_class
 from . import bp
 
-# The class's set work, soonest due first (built once: the pupil home runs it on every visit).
-CLASS_ASSIGNMENTS = (
-    sa.select(Assignment).where(Assignment.class_id == sa.bindparam("class_id"))
-    .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
-)
 
 
 
@@ -73,7 +67,7 @@ def home():
     content = catalogue()
     progress = lesson_states(current_user.id)
     results = quiz_summaries(current_user.id)
-    assignments = db.session.scalars(CLASS_ASSIGNMENTS, {"class_id": current_user.class_id}).all()
+    assignments = set_for_class(current_user.class_id)
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)

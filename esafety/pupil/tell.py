@@ -14,7 +14,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..auth.forms import EmptyForm
 from ..auth.pictures import FAILED_PRESS, PictureCheck
-from ..models import CONCERN_CATEGORIES, Concern, utcnow
+from ..models import CONCERN_CATEGORIES, utcnow
 from ..passcodes import LENGTH, PICTURES
 from ..schoolhours import SchoolHours
 from ..permissions import is_pupil
@@ -119,7 +119,7 @@ def _save(form: TellForm) -> int | None:
 def _sent_and_signed_out(concern_id: int):
     """The school signs pupils out once a Tell is sent: the next child on this computer cannot see it."""
     pupil = db.session.merge(current_user._get_current_object())
-    just_sent = db.session.get(Concern, concern_id)
+    just_sent = concerns.by_id(concern_id)
     dsl_name = pupil.school.dsl_name if pupil.school else ""
     pupil.end_sessions()
     db.session.commit()

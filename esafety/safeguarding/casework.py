@@ -18,7 +18,7 @@ from .. import concerns, csvexport
 from ..access import dsl_concern_or_404, school_pupil_or_404
 from ..audit import record
 from ..extensions import db
-from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, CONCERN_URGENCIES, ConcernEntry, School, utcnow
+from ..models import CONCERN_ACTIONS, CONCERN_CATEGORIES, CONCERN_URGENCIES, ConcernEntry, utcnow
 from ..pdf import PdfUnavailable, print_pdf
 from . import bp
 
@@ -121,7 +121,7 @@ def _csv(doc: Document, filename: str) -> Response:
 
 def _pdf(doc: Document, filename: str) -> Response | tuple[str, int]:
     """The PDF download, printed by Chromium from the server-rendered record; a clear page if it cannot be."""
-    school = db.session.get(School, current_user.school_id)
+    school = current_user.school
     exported_at = utcnow()
     html = render_template("safeguarding/record_pdf.html", doc=doc, school=school, exported_at=exported_at,
                            exported_by=current_user.display_name, entry_label=entry_label,

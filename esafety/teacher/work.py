@@ -1,17 +1,16 @@
 """Teacher views: set work, the progress grid, misconceptions and curriculum coverage."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 from flask_login import current_user
 
 from .. import progress
 from ..access import my_class_or_404
-from ..assignments import set_work_for
+from ..assignments import remove, set_work_for
 from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..extensions import db
-from ..models import Assignment, utcnow
+from ..models import utcnow
 from . import bp
 from .activity_lists import activities_for, activity_kind, activity_titles, chosen_frameworks, grid_for, is_lesson
 from .forms import AssignForm
@@ -45,8 +44,7 @@ def work(class_id: int):
 def remove_work(class_id: int, assignment_id: int):
     """Stop setting a piece of work (pupils keep what they did)."""
     school_class = my_class_or_404(class_id)
-    db.session.execute(sa.delete(Assignment).where(Assignment.id == assignment_id,
-                                                   Assignment.class_id == school_class.id))
+    remove(school_class, assignment_id)
     db.session.commit()
     flash("That work is no longer set.", "info")
     return redirect(url_for("teacher.work", class_id=school_class.id))

@@ -2,14 +2,13 @@
 
 import secrets
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from .. import progress
+from .. import accounts, progress
 from ..access import my_trust_schools, trust_school_admin_or_404, trust_school_or_404
 from ..audit import record
 from ..extensions import db
@@ -67,9 +66,7 @@ def home():
 
 def _admins(school: School) -> list[User]:
     """The admin accounts of one school, active ones first."""
-    return list(db.session.scalars(sa.select(User).where(User.school_id == school.id, User.kind == "staff",
-                                                         User.is_admin)
-                                   .order_by(User.active.desc(), User.name, User.id)))
+    return accounts.school_admins(school.id)
 
 
 @bp.get("/schools/<int:school_id>/admins")
@@ -88,7 +85,7 @@ def add_school_admin(school_id: int):
     form = NewAdminForm()
     if form.validate_on_submit():
         email = form.email.data.lower()
-        if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        if accounts.email_taken(email):
             form.email.errors.append("That email address already has an account. Use another, or ask the "
                                      "school which account it is.")
         else:

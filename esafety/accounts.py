@@ -1,0 +1,100 @@
+"""Finding the account a sign-in names: an adult by email, a class by its code, the pupils of a class, a pupil by
+their card. One query each; the sign-in views decide what a match means."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .extensions import db
+from .models import ParentLink, School, SchoolClass, User
+
+
+def adult_by_email(email: str) -> User | None:
+    """The staff or parent account with this email (already lower-cased), or None."""
+    return db.session.scalar(sa.select(User).where(User.email == email, User.kind != "pupil"))
+
+
+def email_taken(email: str) -> bool:
+    """Whether any account on the installation already has this email."""
+    return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def open_class(class_id: int | None = None, code: str | None = None) -> SchoolClass | None:
+    """A class that is not archived, by id or by its join code, or None."""
+    if class_id is not None:
+        school_class = db.session.get(SchoolClass, class_id)
+    elif code:
+        school_class = db.session.scalar(sa.select(SchoolClass).where(SchoolClass.join_code == code))
+    else:
+        return None
+    return school_class if school_class is not None and school_class.archived_at is None else None
+
+
+def class_pupils(school_class: SchoolClass) -> list[User]:
+    """The active pupils of a class, by name, as the sign-in page lists them."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.class_id == school_class.id, User.kind == "pupil", User.active).order_by(User.name, User.last_initial)))
+
+
+def user(user_id: int | None) -> User | None:
+    """The account with this id, or None."""
+    return db.session.get(User, user_id) if user_id else None
+
+
+def pupil_by_card(hashed: str) -> User | None:
+    """The active pupil whose printed card has this token hash, or None."""
+    return db.session.scalar(sa.select(User).where(User.card_token_hash == hashed, User.kind == "pupil", User.active))
+
+
+def school_admins(school_id: int) -> list[User]:
+    """The admin accounts of one school, active ones first."""
+    return list(db.session.scalars(sa.select(User).where(User.school_id == school_id, User.kind == "staff",
+                                                         User.is_admin)
+                                   .order_by(User.active.desc(), User.name, User.id)))
+
+
+def school_staff(school_id: int) -> list[User]:
+    """Every member of staff of a school, active ones first."""
+    return list(db.session.scalars(sa.select(User).where(User.school_id == school_id, User.kind == "staff")
+                                   .order_by(User.active.desc(), User.name, User.id)))
+
+
+def school_classes(school_id: int) -> list[SchoolClass]:
+    """Every class of a school, archived ones last."""
+    return list(db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == school_id)
+                                   .order_by(SchoolClass.archived_at.is_not(None), SchoolClass.year_group,
+                                             SchoolClass.name)))
+
+
+def find_pupils(school_id: int, class_id: int | None = None, name: str = "") -> list[tuple[User, str | None]]:
+    """A school's pupils with their class's name, in one class and with a name containing `name` if given."""
+    query = (sa.select(User, SchoolClass.name).outerjoin(SchoolClass, SchoolClass.id == User.class_id)
+             .where(User.school_id == school_id, User.kind == "pupil"))
+    if class_id:
+        query = query.where(User.class_id == class_id)
+    if name:
+        query = query.where(sa.func.lower(User.name).contains(name.lower(), autoescape=True))
+    return list(db.session.execute(query.order_by(SchoolClass.name, User.name, User.last_initial, User.id)).all())
+
+
+def schools_of(viewer: User) -> list[School]:
+    """The schools a parent's children are at (and their own, if any), or a trust admin's trust's schools."""
+    if viewer.kind == "parent":
+        children = sa.select(User.school_id).join(ParentLink, ParentLink.pupil_id == User.id).where(
+            ParentLink.parent_id == viewer.id)
+        query = sa.select(School).where(sa.or_(School.id.in_(children), School.id == viewer.school_id))
+    elif viewer.trust_id is not None:
+        query = sa.select(School).where(School.trust_id == viewer.trust_id)
+    else:
+        return []
+    return list(db.session.scalars(query.options(so.joinedload(School.trust)).order_by(School.name, School.id)))
+
+
+def every_school(limit: int = 2000) -> list[School]:
+    """The installation's schools with their trusts, by name (for the school chooser)."""
+    return list(db.session.scalars(sa.select(School).options(so.joinedload(School.trust))
+                                   .order_by(School.name, School.id).limit(limit)))
+
+
+def school(school_id: int) -> School | None:
+    """The school with this id, or None."""
+    return db.session.get(School, school_id)
