@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from .audit import record
+from .concern_status import latest_status_subquery
 from .config import ConfigError
 from .database import writing
 from .extensions import db
@@ -248,8 +249,6 @@ def mailer_for(config) -> ConsoleMailer | SmtpMailer:
 
 def queue_escalations(now: datetime | None = None) -> int:
     """Queue an escalation for each concern still 'new' after the configured school time; returns how many."""
-    from .concerns import latest_status_subquery
-
     now = now or utcnow()
     hours = SchoolHours.from_config(current_app.config)
     minutes = int(current_app.config["ESCALATE_AFTER_SCHOOL_MINUTES"])

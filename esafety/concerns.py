@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.orm import aliased
 
 from . import alerts
+from .concern_status import latest_status_subquery, latest_urgency_subquery
 from .audit import record
 from .extensions import db
 from .models import CONCERN_ACTIONS, CONCERN_URGENCIES, AuditLog, Concern, ConcernEntry, User
@@ -99,28 +100,6 @@ def add_entry(concern: Concern, author: User, *, kind: str, text: str = "", reas
     record(f"concern {kind}", user=author, target=f"concern:{concern.id}",
            detail=(status or action or urgency or "")[:40])
     return entry
-
-
-def _latest_subquery(column):
-    """For each concern, the value of `column` on its newest entry that set it."""
-    newest = (
-        sa.select(ConcernEntry.concern_id, sa.func.max(ConcernEntry.id).label("entry_id"))
-        .where(column.is_not(None)).group_by(ConcernEntry.concern_id).subquery()
-    )
-    return (
-        sa.select(newest.c.concern_id, column)
-        .join(ConcernEntry, ConcernEntry.id == newest.c.entry_id).subquery()
-    )
-
-
-def latest_status_subquery():
-    """For each concern, the status of its newest status entry (for the inbox's one query)."""
-    return _latest_subquery(ConcernEntry.status)
-
-
-def latest_urgency_subquery():
-    """For each concern that has one, the urgency the DSL set last."""
-    return _latest_subquery(ConcernEntry.urgency)
 
 
 def count_new(school_id: int) -> int:
