@@ -4,7 +4,6 @@ import json
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import accounts, consent, privacy, schoolyear
 from ..access import school_pupil_or_404
@@ -15,6 +14,7 @@ from ..models import School, year_name
 from ..parents.forms import ConsentForm
 from ..schoolhours import describe_minutes
 from . import bp
+from .deleting import delete_for_good
 from . import forms as admin_forms
 from .forms import SETTINGS_FIELDS, DeletePupilForm, PupilSearchForm, SchoolSettingsForm
 
@@ -98,14 +98,7 @@ def delete_pupil(pupil_id: int):
     form = DeletePupilForm()
     if form.validate_on_submit():
         name = pupil.display_name
-        try:
-            privacy.erase_pupil(pupil, by=current_user)
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            current_app.logger.exception("Deleting pupil %s failed", pupil_id)
-            flash("Nothing was deleted: the database refused the change. Please try again; if it keeps "
-                  "happening, contact whoever runs esafety for the school.", "error")
+        if not delete_for_good(lambda: privacy.erase_pupil(pupil, by=current_user), f"pupil {pupil_id}"):
             return redirect(url_for("admin.delete_pupil", pupil_id=pupil_id))
         flash(f"{name}'s account and learning records have been deleted. Safeguarding records, if any, stay "
               f"with the DSL. {privacy.SAFEGUARDING_NOTE}", "info")

@@ -5,10 +5,9 @@ Deleting never touches the safeguarding record: concerns and their entries keep 
 the append-only triggers allow and nothing else).
 """
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
@@ -18,6 +17,7 @@ from ..audit import record
 from ..extensions import db
 from ..models import User
 from . import bp
+from .deleting import delete_for_good
 
 
 class StaffActionForm(FlaskForm):
@@ -113,16 +113,13 @@ def delete_staff(staff_id: int):
 def _delete(user: User, mentions: int) -> None:
     """Delete the account once, audited; say what happened either way."""
     name, staff_id = user.name, user.id
-    try:
+
+    def delete():
         db.session.delete(user)
         db.session.flush()
         record("staff deleted", target=f"user:{staff_id}",
                detail=f"{name}; {mentions} safeguarding entries keep the name as written")
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("Deleting staff account %s failed", staff_id)
-        flash("Nothing was deleted: the database refused the change. Please try again; if it keeps happening, "
-              "contact whoever runs esafety for the school.", "error")
-        return
-    flash(f"{name}'s account has been deleted. The safeguarding record keeps their name on what they wrote.", "info")
+
+    if delete_for_good(delete, f"staff account {staff_id}"):
+        flash(f"{name}'s account has been deleted. The safeguarding record keeps their name on what they wrote.",
+              "info")
