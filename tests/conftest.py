@@ -378,12 +378,18 @@ def smtp_server():
 
 
 def pytest_collection_modifyitems(config, items):
-    """On the PostgreSQL run, leave out tests marked content_only: they check content (lesson files, printed
-    pages, accessibility of pages drawn from content) and nothing a database does, and the SQLite run has
-    just run them. Deselected, not skipped, so the run's summary counts only what ran."""
+    """On the PostgreSQL run, leave out what the SQLite run has just checked and no database changes: tests
+    marked content_only (content files, printed pages, static analysis), and browser tests other than those
+    marked both_databases (the journeys that depend on what the database keeps). Every other test runs on
+    both. Deselected, not skipped, so the run's summary counts only what ran."""
     if not PG_URL:
         return
-    once = [item for item in items if item.get_closest_marker("content_only")]
+
+    def same_everywhere(item) -> bool:
+        return bool(item.get_closest_marker("content_only")) or (
+            bool(item.get_closest_marker("browser")) and not item.get_closest_marker("both_databases"))
+
+    once = [item for item in items if same_everywhere(item)]
     if once:
         config.hook.pytest_deselected(items=once)
-        items[:] = [item for item in items if not item.get_closest_marker("content_only")]
+        items[:] = [item for item in items if not same_everywhere(item)]

@@ -20,6 +20,7 @@ def _pick(understanding):
     return lambda question: next(c.id for c in question.choices if c.understanding == understanding)
 
 
+@pytest.mark.both_databases
 def test_teacher_runs_baseline_and_later_check_and_sets_gap_lessons(browser, live_server, school):
     """The whole baseline-and-impact journey in a real browser, with the keyboard for the final click."""
     tab = staff_tab(browser, live_server, school.teacher)

@@ -20,6 +20,7 @@ def _concern(pupil, reporter=None, category="unkind", words="Someone in the chat
     return made
 
 
+@pytest.mark.both_databases
 def test_dsl_filters_sets_urgency_and_reads_a_chronology(browser, live_server, school):
     """Count in the menu, filters by keyboard-usable selects, urgency saved, chronology in date order; axe-clean."""
     first = _concern(school.pupil, words="A player kept asking which school I go to")

@@ -79,6 +79,7 @@ def test_a_pupil_finishes_a_lesson_with_the_keyboard_alone(page, school, class_c
     assert page.external_requests == []
 
 
+@pytest.mark.both_databases
 def test_a_pupil_who_leaves_mid_lesson_resumes_at_the_same_step(browser, live_server, page, school):
     """A pupil who leaves on step 3 and signs in again in a new browser opens the lesson at step 3."""
     sign_in_quickly(page, school.pupil, factories.PASSCODE)

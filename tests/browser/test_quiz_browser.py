@@ -114,6 +114,7 @@ def test_a_pupil_finishes_a_story_with_the_keyboard_alone(page, school):
     assert submitted(school.pupil, STORY) == [(1, 100, story.max_decisions)]
 
 
+@pytest.mark.both_databases
 def test_a_reload_mid_quiz_keeps_progress(page, school):
     """After two answers, reloading the page shows question 3 and the last feedback; nothing is lost."""
     quiz = catalogue().quizzes["age-ks2"]
@@ -131,6 +132,7 @@ def test_a_reload_mid_quiz_keeps_progress(page, school):
     assert page.get_by_role("button", name="Carry on").is_visible()
 
 
+@pytest.mark.both_databases
 def test_double_clicking_see_how_i_did_records_one_attempt(page, school):
     """A double click on "See how I did" lands on the result with one submitted attempt and one set of responses."""
     quiz = catalogue().quizzes["age-ks2"]

@@ -14,6 +14,7 @@ from .helpers import axe_violations
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.both_databases
 def test_trust_admin_signs_in_and_sees_every_schools_coverage(app, page):
     """A small demo trust (3 schools): sign in, pass the second factor, and find each school in every framework."""
     result = app.test_cli_runner().invoke(args=["demo", "--trust", "--schools", "3", "--pupils", "150"])
