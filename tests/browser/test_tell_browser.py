@@ -68,7 +68,8 @@ def test_ks1_pupil_tells_dsl_closes_and_pupil_sees_it_was_looked_at(page, browse
     page.goto("/pupil/tell")
     page.get_by_role("link", name="Things I have told before").click()
     for picture in factories.PASSCODE.split("-"):  # only the pupil's own pictures open the list
-        page.click(f"button[value={picture}]")
+        with page.expect_navigation():  # each press is a POST: wait for its page before the next press
+            page.click(f"button[value={picture}]")
     told = page.inner_text(".tell-history")
     assert "An adult has looked at it." in told
     assert "Spoke to Ava" not in page.content() and "Outcome" not in page.content()
