@@ -26,38 +26,6 @@ def my_classes(include_archived: bool = False) -> list[SchoolClass]:
                                                   SchoolClass.name)))
 
 
-def pupils_of(classes: list[SchoolClass]) -> list[User]:
-    """The pupils of these classes (already checked to be mine), by name (one query)."""
-    if not classes:
-        return []
-    return list(db.session.scalars(sa.select(User).where(User.kind == "pupil", User.class_id.in_(
-        [c.id for c in classes])).order_by(User.name, User.last_initial)))
-
-
-def active_pupil_counts(classes: list[SchoolClass]) -> dict[int, int]:
-    """How many active pupils each of these classes has, by class id (one query)."""
-    if not classes:
-        return {}
-    return dict(db.session.execute(
-        sa.select(User.class_id, sa.func.count()).where(User.class_id.in_([c.id for c in classes]),
-                                                        User.kind == "pupil", User.active).group_by(User.class_id)
-    ).all())
-
-
-def year_group_pupils(year_group: int) -> list[tuple[int, str]]:
-    """(pupil id, class name) of every active pupil of my school in a year group's current classes."""
-    return list(db.session.execute(
-        sa.select(User.id, SchoolClass.name).join(SchoolClass, SchoolClass.id == User.class_id).where(
-            User.school_id == current_user.school_id, User.kind == "pupil", User.active,
-            SchoolClass.archived_at.is_(None), SchoolClass.year_group == year_group)))
-
-
-def colleague_by_email(email: str) -> User | None:
-    """An active member of staff of my school with this email, or None."""
-    return db.session.scalar(sa.select(User).where(
-        User.email == email.lower(), User.kind == "staff", User.school_id == current_user.school_id, User.active))
-
-
 def my_class_or_404(class_id: int) -> SchoolClass:
     """This class is one of mine (a teacher's own, or any class of an admin's school; archived ones too)."""
     school_class = db.session.get(SchoolClass, class_id)

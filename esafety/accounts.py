@@ -1,5 +1,6 @@
-"""Finding the account a sign-in names: an adult by email, a class by its code, the pupils of a class, a pupil by
-their card. One query each; the sign-in views decide what a match means."""
+"""Finding the accounts, classes and schools a request names: an adult by email, a class by its code, a pupil by
+their card, a school's staff, admins, classes and pupils. One query each; the views decide what a match means,
+and access.py decides who may see it."""
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -27,12 +28,6 @@ def open_class(class_id: int | None = None, code: str | None = None) -> SchoolCl
     else:
         return None
     return school_class if school_class is not None and school_class.archived_at is None else None
-
-
-def class_pupils(school_class: SchoolClass) -> list[User]:
-    """The active pupils of a class, by name, as the sign-in page lists them."""
-    return list(db.session.scalars(sa.select(User).where(
-        User.class_id == school_class.id, User.kind == "pupil", User.active).order_by(User.name, User.last_initial)))
 
 
 def user(user_id: int | None) -> User | None:
@@ -98,3 +93,35 @@ def every_school(limit: int = 2000) -> list[School]:
 def school(school_id: int) -> School | None:
     """The school with this id, or None."""
     return db.session.get(School, school_id)
+
+
+def pupils_of(classes: list[SchoolClass]) -> list[User]:
+    """The pupils of these classes (the caller has checked they are its own), by name (one query)."""
+    if not classes:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.kind == "pupil", User.class_id.in_(
+        [c.id for c in classes])).order_by(User.name, User.last_initial)))
+
+
+def active_pupil_counts(classes: list[SchoolClass]) -> dict[int, int]:
+    """How many active pupils each of these classes has, by class id (one query)."""
+    if not classes:
+        return {}
+    return dict(db.session.execute(
+        sa.select(User.class_id, sa.func.count()).where(User.class_id.in_([c.id for c in classes]),
+                                                        User.kind == "pupil", User.active).group_by(User.class_id)
+    ).all())
+
+
+def year_group_pupils(school_id: int, year_group: int) -> list[tuple[int, str]]:
+    """(pupil id, class name) of every active pupil of a school in a year group's current classes."""
+    return list(db.session.execute(
+        sa.select(User.id, SchoolClass.name).join(SchoolClass, SchoolClass.id == User.class_id).where(
+            User.school_id == school_id, User.kind == "pupil", User.active,
+            SchoolClass.archived_at.is_(None), SchoolClass.year_group == year_group)))
+
+
+def colleague_by_email(school_id: int, email: str) -> User | None:
+    """An active member of staff of this school with this email, or None."""
+    return db.session.scalar(sa.select(User).where(
+        User.email == email.lower(), User.kind == "staff", User.school_id == school_id, User.active))

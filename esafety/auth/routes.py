@@ -8,7 +8,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import accounts, devices
+from .. import accounts, devices, progress
 from ..audit import record
 from ..extensions import db
 from ..models import SchoolClass, User, utcnow
@@ -151,7 +151,7 @@ def pupil_pick():
     if school_class is None:
         return redirect(url_for("auth.pupil_login"))
     form = EmptyForm()
-    pupils = accounts.class_pupils(school_class)
+    pupils = progress.class_pupils(school_class.id)
     if form.validate_on_submit():
         chosen = request.form.get("pupil", type=int)
         if chosen in {p.id for p in pupils}:

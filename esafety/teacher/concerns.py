@@ -11,13 +11,13 @@ from werkzeug.exceptions import NotFound
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from .. import concerns
+from .. import accounts, concerns
 from ..errors import render_error
 from ..extensions import db
 from ..models import User
 from ..permissions import is_teacher
 from . import bp
-from ..access import my_classes, my_pupil_or_404, pupils_of
+from ..access import my_classes, my_pupil_or_404
 
 # The same kinds of worry a pupil can tell, in words for adults.
 STAFF_CATEGORIES = [
@@ -105,6 +105,6 @@ def choose_pupil_for_concern():
     """Pick a pupil from the teacher's classes to log a concern about."""
     classes = my_classes()
     by_class = {c.id: [] for c in classes}
-    for pupil in pupils_of(classes):
+    for pupil in accounts.pupils_of(classes):
         by_class[pupil.class_id].append(pupil)
     return render_template("teacher/concern.html", classes=classes, by_class=by_class)

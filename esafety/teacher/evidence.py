@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from .. import progress
-from ..access import year_group_pupils
+from .. import accounts, progress
 from ..content import catalogue
 from ..csvexport import download
 from ..models import key_stage_for, utcnow
@@ -44,7 +43,7 @@ def evidence_for_request():
         return form, None
     year = int(form.year.data)
     framework = next(f for f in content.frameworks if f.key == form.framework.data)
-    pupils = year_group_pupils(year)
+    pupils = accounts.year_group_pupils(current_user.school_id, year)
     classes = sorted({name for _, name in pupils})
     _, rows = progress.coverage([p for p, _ in pupils], content, key_stage_for(year), [framework], year_group=year)[0]
     return form, Evidence(year, framework, rows, classes, len(pupils))

@@ -6,8 +6,8 @@ import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import consent, linking, progress, throttle
-from ..access import active_pupil_counts, colleague_by_email, my_class_or_404, my_classes, my_pupil_or_404
+from .. import accounts, consent, linking, progress, throttle
+from ..access import my_class_or_404, my_classes, my_pupil_or_404
 from ..audit import record
 from ..auth.forms import EmptyForm
 from ..auth.pictures import wrong_pictures_today
@@ -29,7 +29,7 @@ from .forms import ClassForm, CoTeacherForm, PupilForm, PupilsForm
 def _home_page(form: ClassForm, status: int = 200):
     """The teacher's classes with pupil counts, and the add-a-class form."""
     classes = my_classes(include_archived=True)
-    counts = active_pupil_counts(classes)
+    counts = accounts.active_pupil_counts(classes)
     return render_template("teacher/home.html", classes=classes, counts=counts, form=form), status
 
 
@@ -103,7 +103,7 @@ def add_co_teacher(class_id: int):
     form = CoTeacherForm()
     colleague = None
     if form.validate_on_submit():
-        colleague = colleague_by_email(form.email.data)
+        colleague = accounts.colleague_by_email(current_user.school_id, form.email.data)
     if colleague is None or not (colleague.is_teacher or colleague.is_admin):
         flash("There is no teacher with that email address at this school.", "error")
     elif colleague in school_class.teachers:
