@@ -1,4 +1,4 @@
-"""flask commands: content check, demo school, demo authenticator codes, backups, DSL alerts, retention."""
+"""flask commands: content check, demo school, demo authenticator codes, backups, DSL alerts, retention, coverage."""
 
 import json
 import sys
@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_group)
     app.cli.add_command(alerts_group)
     app.cli.add_command(retention_group)
+    app.cli.add_command(coverage_group)
 
 
 @click.group("retention")
@@ -143,3 +144,28 @@ def delete_due(dry_run: bool):
         return
     db.session.commit()
     click.echo(f"Deleted {len(deleted)} leaver(s) whose retention period has ended; safeguarding records kept.")
+
+
+@click.group("coverage")
+def coverage_group():
+    """The stored coverage tallies that school and trust coverage pages read."""
+
+
+@coverage_group.command("rebuild")
+@click.option("--all", "every", is_flag=True, help="Recount every school, not only those whose tallies are stale.")
+@click.option("--check", is_flag=True, help="Count every school live and compare, changing nothing; exits 1 if "
+                                            "any stored tally differs.")
+def coverage_rebuild(every: bool, check: bool):
+    """Recount stale coverage tallies from the completions: after an upgrade, a content deploy (a changed
+    curriculum mapping leaves tallies stale, and pages count live until this runs) or a bulk import."""
+    from . import tallies
+    from .models import School
+
+    if check:
+        problems = tallies.differences()
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"{len(problems)} stored tallies differ from a live count.")
+        sys.exit(1 if problems else 0)
+    schools = tallies.rebuild(db.session.scalars(sa.select(School.id)).all() if every else None)
+    click.echo(f"Recounted the coverage tallies of {schools} school(s).")

@@ -41,6 +41,9 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "esafety_session",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # The cookie is signed again only when the session changes (a pupil's seen_at moves every
+        # SEEN_RESOLUTION seconds), not on every response: its expiry is only the backstop.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "STAFF_SESSION_MAX": timedelta(hours=8),
         "PUPIL_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("ESAFETY_PUPIL_IDLE_MINUTES", "20"))),
         "PUPIL_SESSION_MAX": timedelta(hours=int(os.environ.get("ESAFETY_PUPIL_SESSION_HOURS", "3"))),

@@ -78,6 +78,9 @@ def init_app(app: Flask) -> None:
     """Bind the database and tune SQLite."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+        # A file cannot drop a connection: the ping before each request's checkout would only cost time.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "pool_pre_ping": False}
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

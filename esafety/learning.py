@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
 from .extensions import db
 from .activities import ScenarioStory, quiz_kind
+from . import tallies
 from .verdicts import Verdict
 from .models import LessonProgress, QuizAttempt, QuizResponse, User, utcnow
 
@@ -145,6 +146,7 @@ def unanswered_checks(lesson: Lesson, row: LessonProgress | None) -> list[int]:
 def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     """Mark the lesson complete once, with the content version; False if it was already complete."""
     row = reach_step(pupil, lesson, len(lesson.steps) - 1)
+    statements = tallies.newly_covered(pupil.id, lesson.id)
     db.session.flush()
     now = utcnow()
     result = db.session.execute(
@@ -156,6 +158,7 @@ def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     if result.rowcount == 1:  # what was written is known: no need to read the row back
         set_committed_value(row, "completed_at", now)
         set_committed_value(row, "content_version", lesson.version)
+        tallies.record(pupil.id, statements, now)
         return True
     db.session.refresh(row)  # another request completed it first: its values
     return False
@@ -302,6 +305,7 @@ def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) 
 def submit(attempt: QuizAttempt, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
     verdict = quiz_kind(quiz).mark(quiz, attempt.state)
+    statements = tallies.newly_covered(attempt.pupil_id, attempt.quiz_id)
     db.session.flush()
     now = utcnow()
     closed = db.session.execute(
@@ -323,4 +327,5 @@ def submit(attempt: QuizAttempt, quiz) -> Verdict:
         ])
     for name, value in (("submitted_at", now), ("score", verdict.score), ("passed", verdict.passed)):
         set_committed_value(attempt, name, value)
+    tallies.record(attempt.pupil_id, statements, now)
     return verdict

@@ -396,6 +396,34 @@ class SchemePlacement(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CoverageTally(db.Model):
+    """How many of a school's counted pupils have covered one curriculum statement, and when the first and the
+    most recent of them became covered: what school and trust coverage read instead of every completion.
+
+    A copy of what progress.statement_tallies derives from the completions, kept in step by esafety/tallies.py;
+    a school only has rows for statements at least one pupil has covered.
+    """
+
+    __tablename__ = "coverage_tally"
+
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    statement_id: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    covered: so.Mapped[int]
+    first_at: so.Mapped[datetime]
+    last_at: so.Mapped[datetime]
+
+
+class CoverageStamp(db.Model):
+    """Which content mapping a school's coverage tallies were counted under. A school without one, or with
+    another mapping's, is counted live from its completions until `flask coverage rebuild` recounts it."""
+
+    __tablename__ = "coverage_stamp"
+
+    school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    mapping: so.Mapped[str] = so.mapped_column(sa.String(64))  # tallies.mapping_fingerprint of the content
+    counted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class CheckRound(db.Model):
     """A teacher opening a "What do I know?" check to a class: the baseline, or a later check against it.
 

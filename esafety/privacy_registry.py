@@ -161,6 +161,23 @@ REGISTRY: dict[str, Table] = {
             "expires_at": c("Codes stop working after a few days."),
             "used_at": c("When it was used: each works once."),
         }),
+    "coverage_tally": Table(
+        "Curriculum coverage counted per school and statement, so coverage pages read a few hundred rows rather "
+        "than every completion. Counts and dates only, no pupil named; deleting a pupil recounts their school.",
+        WHILE_SCHOOL, NOT_PUPIL_DATA, {
+            "school_id": c("The school counted."),
+            "statement_id": c("The curriculum statement (statements live in files)."),
+            "covered": c("How many of the school's pupils have covered the statement."),
+            "first_at": c("When the first of them became covered."),
+            "last_at": c("When the most recent of them became covered."),
+        }),
+    "coverage_stamp": Table(
+        "Which content mapping a school's coverage counts were made under, so a changed mapping is never "
+        "reported from old counts.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
+            "school_id": c("The school counted."),
+            "mapping": c("A fingerprint of the lessons' and quizzes' curriculum mapping at the count."),
+            "counted_at": c("When the school was last recounted in full."),
+        }),
     "lesson_progress": Table(
         "How far a pupil got in each lesson, to carry on and to report curriculum coverage.", WHILE_PUPIL,
         DELETED, {

@@ -250,7 +250,7 @@ class StatementCoverage:
         return round(100 * self.covered / self.pupils) if self.pupils else 0
 
 
-def _completions(pupils) -> list:
+def completions(pupils) -> list:
     """(activity id, pupil id, scope, first completed) for the pupils of a subquery of (pupil_id, scope): a lesson
     once completed, a quiz once an attempt is submitted, at any content version (two queries, plain rows; a
     pupil has one row per lesson, a unique constraint, so only quizzes need a GROUP BY)."""
@@ -282,7 +282,7 @@ def pupils_by_activity(pupil_ids: list[int]) -> dict[str, dict[int, datetime]]:
         return done
     pupils = sa.select(User.id.label("pupil_id"), sa.literal(0).label("scope")).where(
         User.id.in_(pupil_ids)).subquery("pupils")
-    for activity_id, pupil_id, _, when in _completions(pupils):
+    for activity_id, pupil_id, _, when in completions(pupils):
         done[activity_id][pupil_id] = when
     return done
 
@@ -306,31 +306,53 @@ def statement_activities(catalogue: Catalogue, key_stage: str | None = None,
     return by_statement
 
 
-def _report(done: dict[str, dict[int, datetime]], pupils: int, catalogue: Catalogue, by_statement: dict,
-            key_stage: str | None, frameworks: list | None) -> list[tuple]:
-    """Each framework's statements with their coverage among pupils whose completions are `done`.
+@dataclass(frozen=True)
+class Tally:
+    """How many pupils one statement covers, and when the first and the most recent of them became covered."""
 
-    A statement's pupils are the union of its activities' pupils, so the work grows with the rows read, not
-    with statements times pupils.
+    covered: int
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+NO_TALLY = Tally(0)
+
+
+def statement_tallies(done: dict[str, dict[int, datetime]], by_statement: dict) -> dict[str, Tally]:
+    """The coverage rule, in one place: for each statement, the pupils among `done` who completed any activity
+    mapped to it, counted once each at their first such completion. Statements nobody covered are left out.
+
+    A statement's pupils are the union of its activities' pupils, so the work grows with the rows read, not with
+    statements times pupils. esafety/tallies.py stores this per school and keeps it in step.
     """
-    report = []
+    tallies = {}
+    for statement_id, activities in by_statement.items():
+        first_covered: dict[int, datetime] = {}
+        for activity_id in set(activities):
+            for pupil_id, when in done.get(activity_id, {}).items():
+                if pupil_id not in first_covered or when < first_covered[pupil_id]:
+                    first_covered[pupil_id] = when
+        if first_covered:
+            dates = first_covered.values()
+            tallies[statement_id] = Tally(len(first_covered), min(dates), max(dates))
+    return tallies
+
+
+def report(tallies: dict[str, Tally], pupils: int, catalogue: Catalogue, by_statement: dict,
+           key_stage: str | None, frameworks: list | None) -> list[tuple]:
+    """Each framework's statements (of the key stage when given) with their tallies among `pupils` pupils."""
+    result = []
     for framework in frameworks_in_force(catalogue) if frameworks is None else frameworks:
         rows = []
         for statement in framework.statements:
             if key_stage and statement.key_stage not in (None, key_stage):
                 continue
-            activities = set(by_statement.get(statement.id, ()))
-            first_covered: dict[int, datetime] = {}
-            for activity_id in activities:
-                for pupil_id, when in done.get(activity_id, {}).items():
-                    if pupil_id not in first_covered or when < first_covered[pupil_id]:
-                        first_covered[pupil_id] = when
-            dates = first_covered.values()
+            tally = tallies.get(statement.id, NO_TALLY)
             rows.append(StatementCoverage(
-                catalogue.statements[statement.id], len(first_covered), pupils, tuple(sorted(activities)),
-                first=min(dates, default=None), last=max(dates, default=None)))
-        report.append((framework, rows))
-    return report
+                catalogue.statements[statement.id], tally.covered, pupils,
+                tuple(sorted(set(by_statement.get(statement.id, ())))), first=tally.first, last=tally.last))
+        result.append((framework, rows))
+    return result
 
 
 def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None = None,
@@ -344,8 +366,9 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
     its key stage are shown (a Year 5 class is not measured against KS1). frameworks defaults to those in
     force today.
     """
-    return _report(pupils_by_activity(pupil_ids), len(pupil_ids), catalogue,
-                   statement_activities(catalogue, key_stage, year_group), key_stage, frameworks)
+    by_statement = statement_activities(catalogue, key_stage, year_group)
+    return report(statement_tallies(pupils_by_activity(pupil_ids), by_statement), len(pupil_ids), catalogue,
+                  by_statement, key_stage, frameworks)
 
 
 def pupils_counted(report: list[tuple]) -> int:
@@ -362,32 +385,6 @@ def school_pupils(school_ids):
         .where(User.school_id.in_(school_ids), User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
         .subquery("pupils")
     )
-
-
-def coverage_for_schools(school_ids, catalogue: Catalogue | None = None,
-                         frameworks: list | None = None) -> dict[int, list[tuple]]:
-    """Whole-school coverage for each of these schools, as coverage() reports it for the school's pupils (active
-    pupils of classes not archived): three queries however many schools and pupils.
-
-    frameworks defaults to those in force today; catalogue to the loaded content. A school with no pupils gets
-    every statement at 0 of 0.
-    """
-    school_ids = list(dict.fromkeys(school_ids))
-    if not school_ids:
-        return {}
-    if catalogue is None:
-        from .content import catalogue as loaded
-
-        catalogue = loaded()
-    pupils = school_pupils(school_ids)
-    sizes = dict(db.session.execute(sa.select(pupils.c.scope, sa.func.count()).group_by(pupils.c.scope)).all())
-    done: dict[int, dict[str, dict[int, datetime]]] = {school_id: defaultdict(dict) for school_id in school_ids}
-    if sizes:
-        for activity_id, pupil_id, school_id, when in _completions(pupils):
-            done[school_id][activity_id][pupil_id] = when
-    by_statement = statement_activities(catalogue)
-    return {school_id: _report(done[school_id], sizes.get(school_id, 0), catalogue, by_statement, None, frameworks)
-            for school_id in school_ids}
 
 
 def weekly_counts(dates: list[datetime], weeks: int = 10, today: date | None = None) -> list[tuple[date, int]]:

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from esafety import tallies
 from esafety.content import catalogue
 from esafety.extensions import db
-from esafety.models import AuditLog, QuizAttempt, QuizResponse, User
+from esafety.models import AuditLog, CoverageTally, QuizAttempt, QuizResponse, User
 
 from . import factories
 from .servers import Browser, gunicorn
@@ -33,13 +34,14 @@ def _answer(question) -> dict:
 def test_class_of_30_signs_in_and_submits_at_once(app, database_url, tmp_path):
     """30 pupils sign in and finish a quiz together, each pressing Finish twice at once, every request going to
     one of two app servers in turn (one database, one Redis), so a sign-in made on one server is used on the
-    other and the two Finish presses land on different servers: no error, nothing lost or doubled."""
+    other and the two Finish presses land on different servers: no error, nothing lost or doubled, and the
+    stored coverage tallies count every pupil once."""
     school = factories.make_school()
     teacher = factories.make_staff(school, "teacher@test.example", teacher=True)
     klass = factories.make_class(school, "Year 2 Oak", 2, teachers=[teacher], code="CEDAR3")
     pupils = [factories.make_pupil(klass, f"Pupil{n:02d}", "A") for n in range(CLASS_SIZE)]
     db.session.commit()
-    pupil_ids = [p.id for p in pupils]
+    pupil_ids, school_id = [p.id for p in pupils], school.id
     quiz = next(q for q in catalogue().quizzes_for("KS1") if q.kind != "scenario")
     errors: list[str] = []
     browsers: list[Browser] = []
@@ -105,6 +107,11 @@ def test_class_of_30_signs_in_and_submits_at_once(app, database_url, tmp_path):
         .where(QuizAttempt.quiz_id == quiz.id)).all()
     assert len(responses) == CLASS_SIZE * len(quiz.questions), "each answer recorded exactly once"
     assert {(a.id, i) for a in attempts for i in range(len(quiz.questions))} == set(responses)
+    # 30 completions of one quiz at once, from two servers, all add to the same stored coverage rows.
+    assert tallies.differences([school_id]) == []
+    stored = dict(db.session.execute(sa.select(CoverageTally.statement_id, CoverageTally.covered)
+                                     .where(CoverageTally.school_id == school_id)).all())
+    assert stored == {statement_id: CLASS_SIZE for statement_id in quiz.curriculum}
     sign_ins = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.action == "sign-in", AuditLog.actor_id.in_(pupil_ids)))
     assert sign_ins == CLASS_SIZE

@@ -7,7 +7,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from esafety import progress
+from esafety import progress, tallies
 from esafety.content import catalogue
 from esafety.extensions import db
 from esafety.models import AuditLog, ParentLink, School, User
@@ -71,7 +71,7 @@ def test_the_trust_page_shows_its_schools_coverage_side_by_side_and_no_other_sch
     """Both schools of the trust are there with their own figures; the other trust's school is not."""
     html = trust_client.get("/trust/").get_data(as_text=True)
     assert "Test Primary" in html and "Birch Primary" in html and "Elm Primary" not in html
-    reports = progress.coverage_for_schools([trust_world.school.id, trust_world.birch.id])
+    reports = tallies.coverage_for_schools([trust_world.school.id, trust_world.birch.id])
     framework, rows = reports[trust_world.birch.id][0]
     reached = sum(1 for row in rows if row.covered)
     assert reached > 0 and rows[0].pupils == 2
@@ -84,7 +84,7 @@ def test_the_trust_page_shows_its_schools_coverage_side_by_side_and_no_other_sch
 def test_coverage_for_schools_equals_each_schools_own_coverage(trust_world):
     """The trust's figures for a school are exactly what the school's own coverage page works out."""
     ids = [trust_world.school.id, trust_world.birch.id, trust_world.elm.id]
-    reports = progress.coverage_for_schools(ids)
+    reports = tallies.coverage_for_schools(ids)
     for school_id in ids:
         pupils = list(db.session.scalars(sa.select(User.id).where(User.school_id == school_id,
                                                                   User.kind == "pupil")))

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 from flask_login import current_user
 
-from .. import progress
+from .. import progress, tallies
 from ..access import my_class_or_404
 from ..assignments import remove, set_work_for
 from ..auth.forms import EmptyForm
@@ -117,7 +117,7 @@ def school_coverage():
     if not current_user.is_admin:
         abort(403)  # whole-school figures are for admins and subject leads
     form, frameworks = chosen_frameworks()
-    report = progress.coverage_for_schools([current_user.school_id], catalogue(), frameworks)[current_user.school_id]
+    report = tallies.coverage_for_schools([current_user.school_id], catalogue(), frameworks)[current_user.school_id]
     return render_template("teacher/coverage.html", scope="the whole school", school_class=None, report=report,
                            pupils=progress.pupils_counted(report), generated=utcnow(), titles=activity_titles(),
                            form=form)

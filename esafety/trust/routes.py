@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from .. import accounts, progress
+from .. import accounts, tallies
 from ..access import my_trust_schools, trust_school_admin_or_404, trust_school_or_404
 from ..audit import record
 from ..extensions import db
@@ -57,7 +57,7 @@ def summarise(report: list[tuple]) -> list[dict]:
 def home():
     """Every school of the trust with its curriculum coverage side by side, in a fixed number of queries."""
     schools = my_trust_schools()
-    reports = progress.coverage_for_schools([school.id for school in schools])
+    reports = tallies.coverage_for_schools([school.id for school in schools])
     by_school = {school.id: summarise(reports.get(school.id, [])) for school in schools}
     frameworks = [item["framework"] for item in next(iter(by_school.values()), [])]
     return render_template("trust/home.html", trust=current_user.trust, schools=schools, by_school=by_school,

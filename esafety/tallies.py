@@ -1,0 +1,303 @@
+"""Stored curriculum coverage: for each school and statement, how many counted pupils are covered, and when.
+
+Whole-school and trust coverage read these tallies (a few hundred rows a school) instead of every completion
+(about 10,000 rows a school). The rule stays in one place, `progress.statement_tallies`: a school's tallies are
+exactly what that rule gives over the school's completions, which tests/test_tallies.py and
+`flask coverage rebuild --check` prove.
+
+They are kept in step in the transaction of each change:
+- a completion (`record`, from learning.complete_lesson and learning.submit) adds the pupil to the statements
+  that activity newly covers for them;
+- a change to who is counted (a pupil moved, deactivated, reactivated or deleted; a class archived or restored)
+  or a completion written through the ORM (the demo, tests) recounts the school, from an after_flush listener,
+  so no write path can forget it; a new school starts stamped, with nothing covered;
+- each school's stamp fingerprints the content's activity-to-statement map it was counted under. A school with
+  no stamp (one that existed before revision 0009) or another mapping's is counted live from its completions,
+  correct but slower, until `flask coverage rebuild` recounts it (`make run` does; so must a content deploy).
+
+Bulk writers that bypass the ORM (benchmarks, `flask demo --trust`) call `rebuild` afterwards.
+
+Concurrency on PostgreSQL: a completion locks its pupil's row, then takes a shared lock on the school's stamp
+before it adds; a recount takes the stamp exclusively before it counts. So a recount either sees a completion
+or the completion adds to the recounted rows afterwards: nothing is counted twice or lost. Completions upsert
+their rows in statement order, so two of them never deadlock. SQLite runs one writer at a time.
+"""
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import progress
+from .content import Catalogue
+from .extensions import db
+from .models import CoverageStamp, CoverageTally, LessonProgress, QuizAttempt, School, SchoolClass, User, utcnow
+
+_fingerprints: dict[int, tuple[Catalogue, str]] = {}
+
+
+def mapping_fingerprint(catalogue: Catalogue) -> str:
+    """A fingerprint of which activities map to which statements: tallies counted under another are stale."""
+    known = _fingerprints.get(id(catalogue))
+    if known and known[0] is catalogue:
+        return known[1]
+    by_statement = progress.statement_activities(catalogue)
+    text = "\n".join(f"{s}:{','.join(sorted(set(a)))}" for s, a in sorted(by_statement.items()))
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()
+    _fingerprints[id(catalogue)] = (catalogue, fingerprint)
+    return fingerprint
+
+
+def _catalogue(catalogue: Catalogue | None) -> Catalogue:
+    if catalogue is not None:
+        return catalogue
+    from .content import catalogue as loaded
+
+    return loaded()
+
+
+def _postgres(connection: sa.Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+# Reading ------------------------------------------------------------------------------------------------
+
+
+def coverage_for_schools(school_ids, catalogue: Catalogue | None = None,
+                         frameworks: list | None = None) -> dict[int, list[tuple]]:
+    """Whole-school coverage for each of these schools, as progress.coverage reports it for the school's pupils
+    (active pupils of classes not archived): two queries however many schools and pupils when their tallies
+    are fresh; a stale school adds the two queries of counting it live.
+
+    frameworks defaults to those in force today; catalogue to the loaded content. A school with no pupils gets
+    every statement at 0 of 0.
+    """
+    school_ids = list(dict.fromkeys(school_ids))
+    if not school_ids:
+        return {}
+    catalogue = _catalogue(catalogue)
+    connection = db.session.connection()
+    pupils = progress.school_pupils(school_ids)
+    sizes = dict(connection.execute(sa.select(pupils.c.scope, sa.func.count()).group_by(pupils.c.scope)).all())
+    stored = _stored(connection, school_ids, mapping_fingerprint(catalogue))
+    stale = [school_id for school_id in school_ids if school_id not in stored]
+    if stale:
+        stored.update(_count(stale, catalogue))
+    by_statement = progress.statement_activities(catalogue)
+    return {school_id: progress.report(stored[school_id], sizes.get(school_id, 0), catalogue, by_statement, None,
+                                       frameworks)
+            for school_id in school_ids}
+
+
+def _stored(connection: sa.Connection, school_ids: list[int], mapping: str) -> dict[int, dict]:
+    """The stored tallies of those schools stamped with this mapping (one query)."""
+    rows = connection.execute(
+        sa.select(CoverageStamp.school_id, CoverageTally.statement_id, CoverageTally.covered,
+                  CoverageTally.first_at, CoverageTally.last_at)
+        .outerjoin(CoverageTally, CoverageTally.school_id == CoverageStamp.school_id)
+        .where(CoverageStamp.school_id.in_(school_ids), CoverageStamp.mapping == mapping)
+    )
+    stored: dict[int, dict] = {}
+    for school_id, statement_id, covered, first, last in rows:
+        tallies = stored.setdefault(school_id, {})
+        if statement_id is not None:
+            tallies[statement_id] = progress.Tally(covered, first, last)
+    return stored
+
+
+def _count(school_ids: list[int], catalogue: Catalogue) -> dict[int, dict]:
+    """Each school's tallies counted live from its completions (two queries), by the one rule."""
+    done: dict[int, dict] = {school_id: defaultdict(dict) for school_id in school_ids}
+    for activity_id, pupil_id, school_id, when in progress.completions(progress.school_pupils(school_ids)):
+        done[school_id][activity_id][pupil_id] = when
+    by_statement = progress.statement_activities(catalogue)
+    return {school_id: progress.statement_tallies(done[school_id], by_statement) for school_id in school_ids}
+
+
+# A completion -------------------------------------------------------------------------------------------
+
+
+def newly_covered(pupil_id: int, activity_id: str, catalogue: Catalogue | None = None) -> list[str]:
+    """Before a completion is written: the statements it will cover for the pupil that none of their earlier
+    completions did, for `record` to add once the write succeeds. Empty when the activity was complete already
+    (a quiz's second attempt covers nothing new).
+
+    One query; on PostgreSQL two, the first locking the pupil's row (so two tabs of one pupil cannot both count
+    a statement) and taking a shared lock on the school's stamp (so a recount waits for this transaction).
+    Read before the write, so that on SQLite nothing is read while the write lock is held.
+    """
+    catalogue = _catalogue(catalogue)
+    connection = db.session.connection()
+    if _postgres(connection):  # two locking clauses in one statement, which SQLAlchemy cannot express
+        connection.execute(sa.text(
+            'SELECT u.id FROM "user" u JOIN coverage_stamp s ON s.school_id = u.school_id WHERE u.id = :pupil '
+            "FOR UPDATE OF u FOR SHARE OF s"), {"pupil": pupil_id})
+    done = set(connection.execute(sa.union(
+        sa.select(LessonProgress.lesson_id).where(
+            LessonProgress.pupil_id == pupil_id, LessonProgress.completed_at.is_not(None)),
+        sa.select(QuizAttempt.quiz_id).where(QuizAttempt.pupil_id == pupil_id, QuizAttempt.submitted_at.is_not(None)),
+    )).scalars())
+    activities = {**catalogue.lessons, **catalogue.quizzes}
+    if activity_id in done or activity_id not in activities:
+        return []
+    before = {s for other in done if other in activities for s in activities[other].curriculum}
+    return sorted(set(activities[activity_id].curriculum) - before)
+
+
+def record(pupil_id: int, statements: list[str], when: datetime) -> None:
+    """Add a just-written completion to its school's tallies, in its transaction: one upsert of the statements
+    `newly_covered` found (nothing when there are none).
+
+    Adds nothing for a school without a stamp (counted live until rebuilt) or a pupil who is not counted
+    (inactive, or in an archived class), read in the upsert itself so a committed change is seen.
+    """
+    if not statements:
+        return
+    connection = db.session.connection()
+    postgres = _postgres(connection)
+    names = sa.union_all(*(sa.select(sa.literal(s, sa.String(80)).label("statement_id")) for s in statements)) \
+        .subquery("statements")
+    counted = (
+        sa.select(User.school_id, names.c.statement_id, sa.literal(1), sa.literal(when, sa.DateTime),
+                  sa.literal(when, sa.DateTime))
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .join(CoverageStamp, CoverageStamp.school_id == User.school_id)
+        .join(names, sa.true())
+        .where(User.id == pupil_id, User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
+        .order_by(names.c.statement_id)
+    )
+    insert = (postgresql.insert if postgres else sqlite.insert)(CoverageTally).from_select(
+        ["school_id", "statement_id", "covered", "first_at", "last_at"], counted)
+    earliest, latest = (sa.func.least, sa.func.greatest) if postgres else (sa.func.min, sa.func.max)
+    connection.execute(insert.on_conflict_do_update(
+        index_elements=["school_id", "statement_id"],
+        set_={"covered": CoverageTally.covered + insert.excluded.covered,
+              "first_at": earliest(CoverageTally.first_at, insert.excluded.first_at),
+              "last_at": latest(CoverageTally.last_at, insert.excluded.last_at)}))
+
+
+# Recounting ---------------------------------------------------------------------------------------------
+
+
+def recount(connection: sa.Connection, school_ids, catalogue: Catalogue | None = None) -> None:
+    """Count these schools again from their completions and store the tallies, stamped with the mapping:
+    for schools that already have a stamp (a stamp made here could miss a completion committed meanwhile)."""
+    catalogue = _catalogue(catalogue)
+    stamped = connection.execute(
+        sa.select(CoverageStamp.school_id).where(CoverageStamp.school_id.in_(list(school_ids)))
+        .order_by(CoverageStamp.school_id).with_for_update()).scalars().all()
+    if not stamped:
+        return
+    counted = _count(stamped, catalogue)
+    connection.execute(sa.delete(CoverageTally).where(CoverageTally.school_id.in_(stamped)))
+    rows = [{"school_id": school_id, "statement_id": statement_id, "covered": tally.covered,
+             "first_at": tally.first, "last_at": tally.last}
+            for school_id in stamped for statement_id, tally in sorted(counted[school_id].items())]
+    if rows:
+        connection.execute(sa.insert(CoverageTally), rows)
+    connection.execute(sa.update(CoverageStamp).where(CoverageStamp.school_id.in_(stamped))
+                       .values(mapping=mapping_fingerprint(catalogue), counted_at=utcnow()))
+
+
+def stale_schools(catalogue: Catalogue | None = None) -> list[int]:
+    """The schools whose tallies are missing or were counted under another content mapping."""
+    fresh = sa.select(CoverageStamp.school_id).where(CoverageStamp.mapping == mapping_fingerprint(_catalogue(catalogue)))
+    return db.session.scalars(sa.select(School.id).where(School.id.not_in(fresh)).order_by(School.id)).all()
+
+
+def rebuild(school_ids=None, catalogue: Catalogue | None = None) -> int:
+    """Recount these schools (by default the stale ones), committing each: `flask coverage rebuild`, after a
+    content deploy, a bulk seed or the upgrade to revision 0009. A school without a stamp gets one first, in its
+    own commit, so that completions from then on take the stamp's lock and none is missed. Returns how many
+    schools were recounted."""
+    catalogue = _catalogue(catalogue)
+    school_ids = list(stale_schools(catalogue) if school_ids is None else school_ids)
+    stamped = set(db.session.scalars(sa.select(CoverageStamp.school_id)
+                                     .where(CoverageStamp.school_id.in_(school_ids))))
+    missing = [school_id for school_id in school_ids if school_id not in stamped]
+    if missing:
+        db.session.execute(sa.insert(CoverageStamp), [{"school_id": s, "mapping": "", "counted_at": utcnow()}
+                                                      for s in missing])
+        db.session.commit()
+    for school_id in school_ids:
+        recount(db.session.connection(), [school_id], catalogue)
+        db.session.commit()
+    return len(school_ids)
+
+
+def differences(school_ids=None, catalogue: Catalogue | None = None) -> list[str]:
+    """Where the stored tallies of stamped, fresh schools differ from a live count: empty when all agree (the
+    check of `flask coverage rebuild --check` and of the tests)."""
+    catalogue = _catalogue(catalogue)
+    if school_ids is None:
+        school_ids = db.session.scalars(sa.select(School.id).order_by(School.id)).all()
+    stored = _stored(db.session.connection(), list(school_ids), mapping_fingerprint(catalogue))
+    live = _count(list(stored), catalogue) if stored else {}
+    problems = []
+    for school_id in sorted(stored):
+        for statement_id in sorted(set(stored[school_id]) | set(live[school_id])):
+            have = stored[school_id].get(statement_id, progress.NO_TALLY)
+            want = live[school_id].get(statement_id, progress.NO_TALLY)
+            if have != want:
+                problems.append(f"school {school_id}, {statement_id}: stored {have.covered} "
+                                f"({have.first} to {have.last}), counted {want.covered} ({want.first} to {want.last})")
+    return problems
+
+
+# Who is counted changed: recount, whatever wrote it -----------------------------------------------------
+
+_COUNTED = ("class_id", "active", "school_id", "kind")
+
+
+def _changed(obj, names) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _old_and_new(obj, name) -> set:
+    history = sa.inspect(obj).attrs[name].history
+    return {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
+
+
+def _completion_changed(session: so.Session, obj, name: str) -> bool:
+    """Whether the ORM wrote, changed or deleted a completion time (starting a lesson or quiz does not)."""
+    history = sa.inspect(obj).attrs[name].history
+    if obj in session.deleted:
+        return any(v is not None for v in (*history.unchanged, *history.deleted))
+    return history.has_changes() and any(v is not None for v in (*history.added, *history.deleted))
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _after_flush(session: so.Session, _context) -> None:
+    """Keep tallies exact whatever the ORM wrote: stamp new schools; recount schools whose counted pupils or
+    ORM-written completions changed (the app's own completions go through `record`, not this)."""
+    schools, pupils = set(), set()
+    new_schools = [obj.id for obj in session.new if isinstance(obj, School)]
+    for obj in session.new | session.dirty | session.deleted:
+        if isinstance(obj, User):
+            if obj in session.deleted or (obj not in session.new and _changed(obj, _COUNTED)):
+                if "pupil" in _old_and_new(obj, "kind"):
+                    schools |= _old_and_new(obj, "school_id")
+        elif isinstance(obj, SchoolClass):
+            if obj in session.deleted or (obj not in session.new and _changed(obj, ("archived_at", "school_id"))):
+                schools |= _old_and_new(obj, "school_id")
+        elif isinstance(obj, LessonProgress) and _completion_changed(session, obj, "completed_at"):
+            pupils |= _old_and_new(obj, "pupil_id")
+        elif isinstance(obj, QuizAttempt) and _completion_changed(session, obj, "submitted_at"):
+            pupils |= _old_and_new(obj, "pupil_id")
+    if not (schools or pupils or new_schools):
+        return
+    connection = session.connection()
+    if new_schools:  # nothing to count yet, so the empty tally is exact from the start
+        mapping = mapping_fingerprint(_catalogue(None))
+        connection.execute(sa.insert(CoverageStamp), [{"school_id": s, "mapping": mapping, "counted_at": utcnow()}
+                                                      for s in new_schools])
+    if pupils:
+        schools |= set(connection.execute(sa.select(User.school_id).where(User.id.in_(pupils))
+                                          .distinct()).scalars())
+    schools.discard(None)
+    if schools:
+        recount(connection, sorted(schools))
