@@ -43,7 +43,7 @@ sys.path.insert(1, str(ROOT))  # this checkout's esafety in-process, as gunicorn
 import sqlalchemy as sa  # noqa: E402
 
 import load  # noqa: E402
-import seed  # noqa: E402
+from esafety import bulk_seed  # noqa: E402
 from load import Job  # noqa: E402
 
 WORKERS = 2
@@ -97,27 +97,28 @@ def make_app(url: str):
 
 
 def seed_schools(app) -> tuple:
-    """The 600-pupil school and the 30-pupil school, in the same database."""
+    """The 600-pupil school and the 30-pupil school, in the same database, then the bulk seeder's hook."""
     from esafety.content import catalogue
     from esafety.extensions import db
 
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
-        with db.engine.begin() as connection:
-            big = seed.seed_school(connection, catalogue(), name="Bench Primary (600)", class_sizes=BIG_CLASSES,
-                                   seed=1)
-            small = seed.seed_school(connection, catalogue(), name="Bench Infants (30)", class_sizes=[30], seed=2)
+        connection = db.session.connection()
+        big = bulk_seed.seed_school(connection, catalogue(), name="Bench Primary (600)", class_sizes=BIG_CLASSES,
+                                    seed=1)
+        small = bulk_seed.seed_school(connection, catalogue(), name="Bench Infants (30)", class_sizes=[30], seed=2)
+        bulk_seed.after_bulk_seed(connection, [big.id, small.id])
+        db.session.commit()
         seconds = time.perf_counter() - started
-        with db.engine.connect() as connection:
-            rows = seed.row_count(connection)
+        rows = bulk_seed.row_count(db.session.connection())
     return big, small, seconds, rows
 
 
 # Queries per page, in-process ------------------------------------------------------------------------------
 
 
-def pages(school: "seed.SchoolInfo", content) -> dict:
+def pages(school: "bulk_seed.SchoolInfo", content) -> dict:
     """The pages measured, for one school: (who, method, path, form) by name."""
     klass = school.classes[0]
     pupil = klass.pupils[1]
@@ -146,7 +147,7 @@ def answer_form(question) -> dict:
     return {"question": question.id, "choice": question.choices[0].id}
 
 
-def signed_in_clients(app, school: "seed.SchoolInfo") -> dict:
+def signed_in_clients(app, school: "bulk_seed.SchoolInfo") -> dict:
     """Test clients signed in as a pupil, the first class's teacher and an admin, the way each signs in."""
     import pyotp
 
@@ -160,14 +161,14 @@ def signed_in_clients(app, school: "seed.SchoolInfo") -> dict:
         response = c.post("/pupil/login/passcode", data={"picture": picture})
     assert response.status_code == 302, "pupil sign-in failed"
     assert clients["teacher"].post("/login", data={"email": klass.teacher_email,
-                                                   "password": seed.PASSWORD}).status_code == 302
+                                                   "password": bulk_seed.PASSWORD}).status_code == 302
     email, secret = school.admins[1]
-    assert clients["admin"].post("/login", data={"email": email, "password": seed.PASSWORD}).status_code == 302
+    assert clients["admin"].post("/login", data={"email": email, "password": bulk_seed.PASSWORD}).status_code == 302
     assert clients["admin"].post("/second-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
     return clients
 
 
-def count_queries(app, school: "seed.SchoolInfo", clients: dict) -> dict[str, int]:
+def count_queries(app, school: "bulk_seed.SchoolInfo", clients: dict) -> dict[str, int]:
     """SQL statements per page, with clients signed in the way each person signs in."""
     from esafety.content import catalogue
     from esafety.extensions import db
@@ -194,7 +195,7 @@ def count_queries(app, school: "seed.SchoolInfo", clients: dict) -> dict[str, in
     return counts
 
 
-def cpu_per_page(app, school: "seed.SchoolInfo", clients: dict) -> dict[str, float]:
+def cpu_per_page(app, school: "bulk_seed.SchoolInfo", clients: dict) -> dict[str, float]:
     """CPU milliseconds per GET page in-process (the app's own work, no HTTP): the best of five runs, which is
     steadier than throughput on a shared machine. The bare route is timed anonymously, as it is loaded."""
     from esafety.content import catalogue
@@ -306,7 +307,7 @@ def measure(name: str, streams: list, bare: list) -> dict:
     return result
 
 
-def serve_and_load(url: str, folder: Path, big: "seed.SchoolInfo", content) -> dict:
+def serve_and_load(url: str, folder: Path, big: "bulk_seed.SchoolInfo", content) -> dict:
     """Everything measured over HTTP."""
     results: dict = {}
     with gunicorn(url, folder) as (port, _process):
@@ -323,10 +324,10 @@ def serve_and_load(url: str, folder: Path, big: "seed.SchoolInfo", content) -> d
         print(f"    signed in {len(everyone)} pupils in {seconds:.1f} s ({len(everyone) / seconds:.0f} pupils/s,"
               f" 7 requests each)", flush=True)
         by_pupil = dict(zip([p.id for p in everyone], sessions, strict=True))
-        teachers = load.in_parallel(lambda c: load.sign_in_staff(port, c.teacher_email, seed.PASSWORD),
+        teachers = load.in_parallel(lambda c: load.sign_in_staff(port, c.teacher_email, bulk_seed.PASSWORD),
                                     load_classes, CLIENTS)
         email, secret = big.admins[0]
-        admin = load.sign_in_staff(port, email, seed.PASSWORD, secret)
+        admin = load.sign_in_staff(port, email, bulk_seed.PASSWORD, secret)
 
         anonymous = load.Session(port, "anonymous")
         bare = [cycle([Job(anonymous, "GET", "/bench/bare")]) for _ in range(CLIENTS)]
