@@ -1,6 +1,6 @@
 """The bulk seeder: whole schools with their progress, written with one executemany per table.
 
-Used by the benchmark (benchmarks/run.py: a school of 600 pupils and one of 30) and by
+Used by the benchmark (benchmarks/run.py: a school of 600 pupils, one of 30, and a trust of 40 schools) and by
 `flask demo --trust` (esafety/demo_trust.py: the trust's schools besides the demo school). Rows are built in
 Python (progress as varied as the demo school's: keen pupils, steady ones, a few who have barely started) and
 written with one executemany per table, so 600 pupils and their ~34,000 rows take a second or two. Pupils'
