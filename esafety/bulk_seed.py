@@ -221,9 +221,9 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
             connection.execute(tables[table].insert(), rows[table])
     if connection.dialect.name == "postgresql":
         # The explicit ids bypassed each table's sequence: move it past them.
-        for name in ids.next:
-            sequence = sa.func.pg_get_serial_sequence(f'"{name}"', "id")
-            connection.execute(sa.select(sa.func.setval(sequence, sa.select(sa.func.max(TABLES[name].c.id))
+        for table_name in ids.next:
+            sequence = sa.func.pg_get_serial_sequence(f'"{table_name}"', "id")
+            connection.execute(sa.select(sa.func.setval(sequence, sa.select(sa.func.max(TABLES[table_name].c.id))
                                                         .scalar_subquery())))
     return SchoolInfo(school_id, name, classes, admins)
 
