@@ -350,8 +350,8 @@ def measure(name: str, streams: list, bare: list) -> dict:
         "page": name, "requests": page_stats.count, "rps": round(page_stats.rps, 1),
         "p50_ms": round(page_stats.percentile(50), 2), "p95_ms": round(page_stats.percentile(95), 2),
         "bare_rps": round(bare_stats.rps, 1), "bare_p50_ms": round(bare_stats.percentile(50), 2),
-        "ratio": round(statistics.median(ratios), 3) if ratios else None,
-        "round_ratios": [round(r, 3) for r in ratios],
+        "ratio": round(statistics.median(ratios), 5) if ratios else None,  # 5 places: the trust page is ~0.001
+        "round_ratios": [round(r, 5) for r in ratios],
         "errors": len(page_stats.errors) + len(bare_stats.errors),
         # The load generator's own CPU use, in cores (the machine has os.cpu_count() of them, shared with gunicorn).
         "client_cpu": round((time.process_time() - cpu) / (page_stats.elapsed + bare_stats.elapsed), 2),
