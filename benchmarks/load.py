@@ -115,8 +115,10 @@ def sign_in_pupil(port: int, pupil) -> Session:
     return s
 
 
-def sign_in_staff(port: int, email: str, password: str, totp_secret: str | None = None) -> Session:
-    """Email and password; then the authenticator code for an admin."""
+def sign_in_staff(port: int, email: str, password: str, totp_secret: str | None = None,
+                  home: str = "/teacher/") -> Session:
+    """Email and password; then the authenticator code for an admin; then the home page they land on (a
+    trust admin's is /trust/)."""
     s = Session(port, email)
     s.expect(200, "GET", "/login", read_csrf=True)
     s.expect(302, "POST", "/login", {"email": email, "password": password})
@@ -125,7 +127,7 @@ def sign_in_staff(port: int, email: str, password: str, totp_secret: str | None 
 
         s.expect(200, "GET", "/second-factor", read_csrf=True)
         s.expect(302, "POST", "/second-factor", {"code": pyotp.TOTP(totp_secret).now()})
-    s.expect(200, "GET", "/teacher/", read_csrf=True)
+    s.expect(200, "GET", home, read_csrf=True)
     return s
 
 

@@ -1,18 +1,18 @@
 """`flask demo --trust`: a multi-academy trust of many schools with a school year of progress, and its trust admin.
 
-The demo school (Oakfield) is one of the trust's schools; the others are written by the benchmark's bulk
-seeder (benchmarks/seed.py: one executemany per table, passcodes unhashed, one password hash per school), so
-40 schools and 20,000 pupils take a minute or two, not an hour of ORM inserts.
+The demo school (Oakfield) is one of the trust's schools; the others are written by the bulk seeder
+(esafety/bulk_seed.py: one executemany per table, passcodes unhashed, one password hash per school), so
+40 schools and 20,000 pupils take a minute or two, not an hour of ORM inserts. The benchmark seeds its trust
+with the same add_trust() and seed_trust_schools().
 """
 
-import importlib.util
 import random
+import re
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import demo
+from . import bulk_seed, demo
 from .content import catalogue
 from .extensions import db
 from .models import School, Trust, User, utcnow
@@ -33,18 +33,8 @@ PLACES = (
 CLASS_SIZE = 28
 SCHOOLS = 40
 PUPILS = 20_000
-
-
-def _bulk_seeder():
-    """The benchmark's bulk seeder (benchmarks/seed.py in the checkout), loaded as a module."""
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
-    if not path.exists():
-        raise demo.DemoConflict(f"The trust demo writes its schools with benchmarks/seed.py, which is not at "
-                                f"{path}: run it from a checkout of esafety.")
-    spec = importlib.util.spec_from_file_location("esafety_bench_seed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The bulk-seeded schools' staff: teacher1@ashgrove.riverside-trust.example and so on.
+EMAIL_DOMAIN = "riverside-trust.example"
 
 
 def school_year_days(today: date | None = None) -> int:
@@ -70,6 +60,47 @@ def school_shapes(schools: int, pupils: int) -> list[tuple[int, float]]:
     return [(size, round(rng.uniform(0.6, 1.3), 2)) for size in sizes]
 
 
+def school_slug(place: str) -> str:
+    """A place name as the first label of its staff's addresses: "St Anne's" -> "st-annes"."""
+    return re.sub(r"[^a-z0-9]+", "-", place.lower().replace("'", "")).strip("-")
+
+
+def add_trust(name: str, admins: list[tuple[str, str, str, str]]) -> Trust:
+    """A new trust and its trust admins, each (name, email, password, authenticator secret); added to the
+    session and flushed, so it has an id: the caller commits."""
+    trust = Trust(name=name, kind="trust")
+    db.session.add(trust)
+    db.session.flush()
+    for admin_name, email, password, secret in admins:
+        admin = User(kind="staff", name=admin_name, email=email, is_trust_admin=True, trust_id=trust.id,
+                     totp_secret=secret)
+        admin.set_password(password)
+        db.session.add(admin)
+    db.session.flush()
+    return trust
+
+
+def seed_trust_schools(trust_id: int, schools: int, pupils: int, *, email_domain: str = EMAIL_DOMAIN,
+                       first_seed: int = 1000) -> list[bulk_seed.SchoolInfo]:
+    """Bulk-write `schools` schools (named from PLACES, at most as many as it has) of about `pupils` pupils
+    between them into the trust, shaped by school_shapes() and each with the school year's progress so far;
+    then bulk_seed.after_bulk_seed() for them. Written on db.session's connection: the caller commits.
+    first_seed sets each school's random seed (first_seed + its index): two trusts in one database need
+    different ones, and different email domains, so that class codes and addresses do not repeat."""
+    if schools > len(PLACES):
+        raise demo.DemoConflict(f"A trust's bulk-seeded schools take their names from a list of {len(PLACES)}: "
+                                "ask for that many or fewer.")
+    content, days = catalogue(), school_year_days()
+    connection = db.session.connection()
+    seeded = [bulk_seed.seed_school(connection, content, name=f"{PLACES[index]} Primary School",
+                                    seed=first_seed + index, class_sizes=class_sizes(size), trust_id=trust_id,
+                                    days=days, engagement=engagement, email_domain=email_domain,
+                                    slug=school_slug(PLACES[index]))
+              for index, (size, engagement) in enumerate(school_shapes(schools, pupils))]
+    bulk_seed.after_bulk_seed(connection, [school.id for school in seeded])
+    return seeded
+
+
 def trust_present() -> bool:
     """True when the demo trust admin is already there."""
     return db.session.scalar(sa.select(User.id).where(User.email == TRUST_ADMIN[1])) is not None
@@ -85,30 +116,19 @@ def seed_trust(schools: int = SCHOOLS, pupils: int = PUPILS) -> bool:
     demo.seed()  # the demo school, unless it is there already (it joins the trust)
     if trust_present():
         return False
-    trust = Trust(name=TRUST_NAME, kind="trust")
-    db.session.add(trust)
-    db.session.flush()
+    trust = add_trust(TRUST_NAME, [(*TRUST_ADMIN, TRUST_TOTP_SECRET)])
     oakfield = db.session.scalar(sa.select(School).join(User, User.school_id == School.id)
                                  .where(User.email.in_([email for _, email, _ in demo.STAFF.values()])).limit(1))
     if oakfield is None:
         raise demo.DemoConflict("Cannot find the demo school to put in the trust. Use an empty database for the "
                                 "demo (a new DATABASE_URL).")
     oakfield.trust_id = trust.id
-    admin = User(kind="staff", name=TRUST_ADMIN[0], email=TRUST_ADMIN[1], is_trust_admin=True, trust_id=trust.id,
-                 totp_secret=TRUST_TOTP_SECRET)
-    admin.set_password(TRUST_ADMIN[2])
-    db.session.add(admin)
     db.session.commit()
     others = schools - 1
     if others:
-        seeder = _bulk_seeder()
         oakfield_pupils = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
             User.school_id == oakfield.id, User.kind == "pupil"))
-        content, days = catalogue(), school_year_days()
-        connection = db.session.connection()
-        for index, (size, engagement) in enumerate(school_shapes(others, max(others, pupils - oakfield_pupils))):
-            seeder.seed_school(connection, content, name=f"{PLACES[index]} Primary School", seed=1000 + index,
-                               class_sizes=class_sizes(size), trust_id=trust.id, days=days, engagement=engagement)
+        seed_trust_schools(trust.id, others, max(others, pupils - oakfield_pupils))
         db.session.commit()
     return True
 
@@ -119,14 +139,18 @@ def logins() -> dict:
 
 
 def describe(schools: int, pupils: int) -> str:
-    """The trust admin's sign-in as text for the terminal."""
-    return "\n".join([
+    """The trust admin's sign-in as text for the terminal, and how the other schools' teachers sign in."""
+    lines = [
         f"Trust: {TRUST_NAME}, {schools} schools, {pupils:,} pupils.",
         f"  trust admin {TRUST_ADMIN[1]:<28} password: {TRUST_ADMIN[2]}",
         "  the trust admin also needs an authenticator code: flask --app esafety demo-code trust",
         "  (or add the secret to an authenticator app: " + TRUST_TOTP_SECRET + ")",
         "  Signed in, the trust admin sees every school's coverage on one page (/trust/).",
-    ])
+    ]
+    if schools > 1:
+        lines.append(f"  The other schools' teachers share the password {bulk_seed.PASSWORD}: "
+                     f"e.g. teacher1@{school_slug(PLACES[0])}.{EMAIL_DOMAIN}")
+    return "\n".join(lines)
 
 
 def counts() -> tuple[int, int]:

@@ -58,6 +58,14 @@ def test_demo_trust_seeds_a_small_trust_once_and_prints_the_trust_admins_sign_in
         assert done > 0, school.name
     admin = db.session.scalar(sa.select(User).where(User.email == demo_trust.TRUST_ADMIN[1]))
     assert admin.is_trust_admin and admin.trust_id == trust.id and admin.school_id is None
+    # The other schools' staff have the trust's addresses, not the benchmark's, and the printed one signs in.
+    staff = db.session.scalars(sa.select(User.email).join(School, School.id == User.school_id).where(
+        User.kind == "staff", School.name != "Oakfield Primary School (demo)")).all()
+    assert staff and all(email.endswith(".riverside-trust.example") for email in staff), staff
+    printed = "teacher1@ashgrove.riverside-trust.example"
+    assert printed in result.output and printed in staff
+    assert app.test_client().post("/login", data={"email": printed, "password": "bench-password-not-secret"},
+                                  ).headers["Location"].endswith("/teacher/")
     again = runner.invoke(args=["demo", "--trust", "--schools", "3", "--pupils", "200"])
     assert again.exit_code == 0 and "Demo trust already there." in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(School)) == 3

@@ -1,14 +1,18 @@
-"""A fast seeder for the benchmark: whole schools with a term of progress, written with bulk inserts.
+"""The bulk seeder: whole schools with their progress, written with one executemany per table.
 
-Rows are built in Python (progress as varied as the demo school's: keen pupils, steady ones, a few who have
-barely started) and written with one executemany per table, so 600 pupils and their ~50,000 rows take a few
-seconds. Pupils' passcodes are plain words (no hashing); every adult shares one password hash, computed once.
+Used by the benchmark (benchmarks/run.py: a school of 600 pupils, one of 30, and a trust of 40 schools) and by
+`flask demo --trust` (esafety/demo_trust.py: the trust's schools besides the demo school). Rows are built in
+Python (progress as varied as the demo school's: keen pupils, steady ones, a few who have barely started) and
+written with one executemany per table, so 600 pupils and their ~34,000 rows take a second or two. Pupils'
+passcodes are plain words (no hashing); every adult of a school shares one password hash, computed once.
 
-Besides the term's finished work, every pupil has, as a class part-way through a quiz lesson would:
+Besides the finished work, every pupil has, as a class part-way through a quiz lesson would:
 - an open attempt at their key stage's age quiz with no answers yet (the "quiz answer" POSTs answer it);
 - an open attempt at every scenario quiz of their key stage with the whole story chosen, waiting for
   "See how I did" (the "quiz submission" POSTs finish them);
 - reached step 2 or further of their key stage's first lesson (the "lesson step" GETs show step 2).
+
+Whoever bulk-seeds calls after_bulk_seed() with the new schools once their rows are written.
 """
 
 import random
@@ -18,14 +22,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from esafety.content import Catalogue
-from esafety.activities import quiz_kind
-from esafety.models import (
+from .activities import quiz_kind
+from .content import Catalogue
+from .models import (
     Assignment, LessonProgress, QuizAttempt, QuizResponse, School, SchoolClass, User, class_teacher, utcnow,
 )
-from esafety.passcodes import PICTURES
+from .passcodes import PICTURES
 
 PASSWORD = "bench-password-not-secret"
+# Staff addresses are <role><n>@<slug>.<email domain>: the benchmark's own domain unless the caller gives one.
+EMAIL_DOMAIN = "bench.example"
 # Known authenticator secrets, so the benchmark can pass the admins' second factor with pyotp.
 ADMIN_SECRETS = ("JBSWY3DPEHPK3PXPBENCHADMINONE234", "JBSWY3DPEHPK3PXPBENCHADMINTWO234")
 FIRST_NAMES = ("Maya", "Amir", "Zainab", "Leo", "Priya", "Kofi", "Ellie", "Tomasz", "Aisha", "Jack", "Mei",
@@ -76,14 +82,19 @@ class SchoolInfo:
         return [p for c in self.classes for p in c.pupils]
 
 
+# The tables written, by name; all but class_teacher have an integer id the seeder gives explicitly.
+TABLES = {"school": School.__table__, "user": User.__table__, "school_class": SchoolClass.__table__,
+          "class_teacher": class_teacher, "assignment": Assignment.__table__,
+          "lesson_progress": LessonProgress.__table__, "quiz_attempt": QuizAttempt.__table__,
+          "quiz_response": QuizResponse.__table__}
+
+
 class _Ids:
     """Explicit primary keys, so rows can point at each other before they are written."""
 
     def __init__(self, connection: sa.Connection):
-        self.next = {}
-        for table in ("school", "user", "school_class", "lesson_progress", "quiz_attempt", "quiz_response",
-                      "assignment"):
-            self.next[table] = (connection.scalar(sa.text(f'SELECT max(id) FROM "{table}"')) or 0) + 1
+        self.next = {name: (connection.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+                     for name, table in TABLES.items() if "id" in table.c}
 
     def __call__(self, table: str) -> int:
         value = self.next[table]
@@ -92,10 +103,12 @@ class _Ids:
 
 
 def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, class_sizes: list[int],
-                seed: int = 1, trust_id: int | None = None, days: int = 70, engagement: float = 1.0) -> SchoolInfo:
+                seed: int = 1, trust_id: int | None = None, days: int = 70, engagement: float = 1.0,
+                email_domain: str = EMAIL_DOMAIN, slug: str | None = None) -> SchoolInfo:
     """Write one school with a class per entry of class_sizes (years 1 to 6 in turn) and a term of progress
     (spread over the last `days` days: `flask demo --trust` asks for a school year's), in trust_id's trust.
-    engagement scales every pupil's keenness, so the schools of a demo trust differ as real ones do."""
+    engagement scales every pupil's keenness, so the schools of a demo trust differ as real ones do. Its staff
+    are admin1@<slug>.<email_domain>, teacher1@... (slug defaults to "s" and the school's id)."""
     rng = random.Random(seed)
     ids = _Ids(connection)
     now = utcnow()
@@ -117,10 +130,10 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
                                  passcode=None, totp_secret=totp, totp_last_step=0, created_at=now))
         return user_id
 
-    slug = f"s{school_id}"
+    slug = slug or f"s{school_id}"
     admins = []
     for n, secret in enumerate(ADMIN_SECRETS, start=1):
-        email = f"admin{n}@{slug}.bench.example"
+        email = f"admin{n}@{slug}.{email_domain}"
         adult(email, f"Admin {n}", admin=True, totp=secret)
         admins.append((email, secret))
     classes = []
@@ -128,7 +141,7 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
         year = index % 6 + 1
         class_id = ids("school_class")
         code = "".join(rng.choice(CODE_LETTERS) for _ in range(6))
-        teacher_email = f"teacher{index + 1}@{slug}.bench.example"
+        teacher_email = f"teacher{index + 1}@{slug}.{email_domain}"
         teacher_id = adult(teacher_email, f"Teacher {index + 1}", teacher=True)
         info = ClassInfo(class_id, f"Year {year} Class {index + 1}", year, code, "KS1" if year <= 2 else "KS2",
                          teacher_email)
@@ -196,10 +209,7 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
             info.pupils.append(PupilInfo(pupil_id, class_id, code, passcode, info.key_stage, answer_attempt, finish))
         classes.append(info)
 
-    tables = {"school": School.__table__, "user": User.__table__, "school_class": SchoolClass.__table__,
-              "class_teacher": class_teacher, "assignment": Assignment.__table__,
-              "lesson_progress": LessonProgress.__table__, "quiz_attempt": QuizAttempt.__table__,
-              "quiz_response": QuizResponse.__table__}
+    tables = TABLES
     # Users point at classes and classes at the school: write parents before children.
     users = rows["user"]
     connection.execute(tables["school"].insert(), rows["school"])
@@ -210,14 +220,26 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
         if rows[table]:
             connection.execute(tables[table].insert(), rows[table])
     if connection.dialect.name == "postgresql":
-        for table in ids.next:
-            connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
+        # The explicit ids bypassed each table's sequence: move it past them.
+        for table_name in ids.next:
+            sequence = sa.func.pg_get_serial_sequence(f'"{table_name}"', "id")
+            connection.execute(sa.select(sa.func.setval(sequence, sa.select(sa.func.max(TABLES[table_name].c.id))
+                                                        .scalar_subquery())))
     return SchoolInfo(school_id, name, classes, admins)
+
+
+def after_bulk_seed(connection: sa.Connection, school_ids: list[int]) -> None:
+    """Called once the bulk seeder has written these schools, before the caller commits: stored coverage
+    tallies are rebuilt here, so that they equal a recount from the completions just written (the bulk insert
+    bypasses learning.complete_lesson and learning.submit, which keep them up to date otherwise).
+
+    connection is the one the rows were written on; every caller writes on db.session.connection(), so
+    db.session, inside the same transaction, sees them too. Today there are no stored tallies: nothing to do.
+    """
 
 
 def row_count(connection: sa.Connection) -> int:
     """All rows in the database, for the report."""
-    from esafety.extensions import db
+    from .extensions import db
 
     return sum(connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in db.metadata.sorted_tables)
