@@ -233,9 +233,16 @@ def after_bulk_seed(connection: sa.Connection, school_ids: list[int]) -> None:
     tallies are rebuilt here, so that they equal a recount from the completions just written (the bulk insert
     bypasses learning.complete_lesson and learning.submit, which keep them up to date otherwise).
 
-    connection is the one the rows were written on; every caller writes on db.session.connection(), so
-    db.session, inside the same transaction, sees them too. Today there are no stored tallies: nothing to do.
+    connection is the one the rows were written on (db.session's, for every caller). The schools are new and
+    not yet committed, so no completion can arrive while they are counted: they are stamped and counted in this
+    one transaction (a live school is rebuilt by tallies.rebuild, which commits its stamp first).
     """
+    from . import tallies
+    from .models import CoverageStamp
+
+    if school_ids:
+        connection.execute(sa.insert(CoverageStamp), [{"school_id": s, "mapping": ""} for s in school_ids])
+        tallies.recount(connection, school_ids)
 
 
 def row_count(connection: sa.Connection) -> int:

@@ -338,19 +338,25 @@ def statement_tallies(done: dict[str, dict[int, datetime]], by_statement: dict) 
     return tallies
 
 
-def report(tallies: dict[str, Tally], pupils: int, catalogue: Catalogue, by_statement: dict,
-           key_stage: str | None, frameworks: list | None) -> list[tuple]:
-    """Each framework's statements (of the key stage when given) with their tallies among `pupils` pupils."""
-    result = []
+def report_shape(catalogue: Catalogue, by_statement: dict, key_stage: str | None,
+                 frameworks: list | None) -> list[tuple]:
+    """Each framework's statements (of the key stage when given) with the activities that teach them: what
+    every group's report shares, worked out once for a page of many schools."""
+    shape = []
     for framework in frameworks_in_force(catalogue) if frameworks is None else frameworks:
+        shape.append((framework, [(catalogue.statements[s.id], tuple(sorted(set(by_statement.get(s.id, ())))))
+                                  for s in framework.statements if not key_stage or s.key_stage in (None, key_stage)]))
+    return shape
+
+
+def report(tallies: dict[str, Tally], pupils: int, shape: list[tuple]) -> list[tuple]:
+    """A report_shape filled in with one group's tallies among `pupils` pupils."""
+    result = []
+    for framework, statements in shape:
         rows = []
-        for statement in framework.statements:
-            if key_stage and statement.key_stage not in (None, key_stage):
-                continue
+        for statement, activities in statements:
             tally = tallies.get(statement.id, NO_TALLY)
-            rows.append(StatementCoverage(
-                catalogue.statements[statement.id], tally.covered, pupils,
-                tuple(sorted(set(by_statement.get(statement.id, ())))), first=tally.first, last=tally.last))
+            rows.append(StatementCoverage(statement, tally.covered, pupils, activities, tally.first, tally.last))
         result.append((framework, rows))
     return result
 
@@ -367,8 +373,8 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
     force today.
     """
     by_statement = statement_activities(catalogue, key_stage, year_group)
-    return report(statement_tallies(pupils_by_activity(pupil_ids), by_statement), len(pupil_ids), catalogue,
-                  by_statement, key_stage, frameworks)
+    return report(statement_tallies(pupils_by_activity(pupil_ids), by_statement), len(pupil_ids),
+                  report_shape(catalogue, by_statement, key_stage, frameworks))
 
 
 def pupils_counted(report: list[tuple]) -> int:

@@ -2,16 +2,16 @@
 
 import sqlalchemy as sa
 
-from esafety import bulk_seed
+from esafety import bulk_seed, tallies
 from esafety.content import catalogue
 from esafety.extensions import db
-from esafety.models import LessonProgress, School, User
+from esafety.models import CoverageTally, LessonProgress, School, User
 
 
 def test_seed_school_reports_what_it_wrote_and_leaves_the_ids_free_for_the_app(app):
     """Two bulk-seeded schools: each SchoolInfo names its own school, pupils and staff as written (with the
     caller's email domain and slug), and afterwards the app can still add a school and a user of its own (on
-    PostgreSQL the sequences were moved past the explicit ids)."""
+    PostgreSQL the sequences were moved past the explicit ids); their coverage tallies are counted."""
     connection = db.session.connection()
     first = bulk_seed.seed_school(connection, catalogue(), name="First Bulk School", class_sizes=[5, 4], seed=3)
     second = bulk_seed.seed_school(connection, catalogue(), name="Second Bulk School", class_sizes=[6], seed=4,
@@ -28,6 +28,9 @@ def test_seed_school_reports_what_it_wrote_and_leaves_the_ids_free_for_the_app(a
     done = db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress).join(
         User, User.id == LessonProgress.pupil_id).where(User.school_id == second.id))
     assert done > 0
+    # Their coverage tallies were counted with them: fresh, and equal to a live count.
+    assert tallies.stale_schools() == [] and tallies.differences([first.id, second.id]) == []
+    assert db.session.scalar(sa.select(sa.func.sum(CoverageTally.covered)).where(CoverageTally.school_id == second.id))
     school = School(name="Added Later")
     db.session.add(school)
     db.session.flush()

@@ -4,6 +4,7 @@ import json
 
 import sqlalchemy as sa
 
+from esafety import tallies
 from esafety.extensions import db
 from esafety.models import School, SchoolClass, User
 
@@ -56,6 +57,9 @@ def test_demo_trust_seeds_a_small_trust_once_and_prints_the_trust_admins_sign_in
             User, User.id == LessonProgress.pupil_id).where(User.school_id == school.id,
                                                             LessonProgress.completed_at.is_not(None)))
         assert done > 0, school.name
+    # Every school's coverage tallies are fresh and equal a live count: Oakfield's through the ORM listener,
+    # the bulk-seeded ones through the bulk seeder's recount.
+    assert tallies.stale_schools() == [] and tallies.differences() == []
     admin = db.session.scalar(sa.select(User).where(User.email == demo_trust.TRUST_ADMIN[1]))
     assert admin.is_trust_admin and admin.trust_id == trust.id and admin.school_id is None
     # The other schools' staff have the trust's addresses, not the benchmark's, and the printed one signs in.
