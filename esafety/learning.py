@@ -146,7 +146,7 @@ def unanswered_checks(lesson: Lesson, row: LessonProgress | None) -> list[int]:
 def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     """Mark the lesson complete once, with the content version; False if it was already complete."""
     row = reach_step(pupil, lesson, len(lesson.steps) - 1)
-    statements = tallies.newly_covered(pupil.id, lesson.id)
+    tallies.before_completion(pupil.id)
     db.session.flush()
     now = utcnow()
     result = db.session.execute(
@@ -158,7 +158,7 @@ def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     if result.rowcount == 1:  # what was written is known: no need to read the row back
         set_committed_value(row, "completed_at", now)
         set_committed_value(row, "content_version", lesson.version)
-        tallies.record(pupil.id, statements, now)
+        tallies.record(pupil.id, lesson.id, now)
         return True
     db.session.refresh(row)  # another request completed it first: its values
     return False
@@ -305,7 +305,7 @@ def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) 
 def submit(attempt: QuizAttempt, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
     verdict = quiz_kind(quiz).mark(quiz, attempt.state)
-    statements = tallies.newly_covered(attempt.pupil_id, attempt.quiz_id)
+    tallies.before_completion(attempt.pupil_id)
     db.session.flush()
     now = utcnow()
     closed = db.session.execute(
@@ -327,5 +327,5 @@ def submit(attempt: QuizAttempt, quiz) -> Verdict:
         ])
     for name, value in (("submitted_at", now), ("score", verdict.score), ("passed", verdict.passed)):
         set_committed_value(attempt, name, value)
-    tallies.record(attempt.pupil_id, statements, now)
+    tallies.record(attempt.pupil_id, attempt.quiz_id, now, attempt.id)
     return verdict

@@ -7,7 +7,7 @@ exactly what that rule gives over the school's completions, which tests/test_tal
 
 They are kept in step in the transaction of each change:
 - a completion (`record`, from learning.complete_lesson and learning.submit) adds the pupil to the statements
-  that activity newly covers for them;
+  that activity newly covers for them, in one upsert;
 - a change to who is counted (a pupil moved, deactivated, reactivated or deleted; a class archived or restored)
   or a completion written through the ORM (the demo, tests) recounts the school, from an after_flush listener,
   so no write path can forget it; a new school starts stamped, with nothing covered;
@@ -128,63 +128,88 @@ def _count(school_ids: list[int], catalogue: Catalogue) -> dict[int, dict]:
 # A completion -------------------------------------------------------------------------------------------
 
 
-def newly_covered(pupil_id: int, activity_id: str, catalogue: Catalogue | None = None) -> list[str]:
-    """Before a completion is written: the statements it will cover for the pupil that none of their earlier
-    completions did, for `record` to add once the write succeeds. Empty when the activity was complete already
-    (a quiz's second attempt covers nothing new).
-
-    One query; on PostgreSQL two, the first locking the pupil's row (so two tabs of one pupil cannot both count
-    a statement) and taking a shared lock on the school's stamp (so a recount waits for this transaction).
-    Read before the write, so that on SQLite nothing is read while the write lock is held.
-    """
-    catalogue = _catalogue(catalogue)
+def before_completion(pupil_id: int) -> None:
+    """Call before a completion is written. On PostgreSQL, lock the pupil's row (so two tabs of one pupil cannot
+    both count a statement) and take a shared lock on the school's stamp (so a recount waits for this
+    transaction): one query. Nothing on SQLite, which runs one writer at a time."""
     connection = db.session.connection()
     if _postgres(connection):  # two locking clauses in one statement, which SQLAlchemy cannot express
         connection.execute(sa.text(
             'SELECT u.id FROM "user" u JOIN coverage_stamp s ON s.school_id = u.school_id WHERE u.id = :pupil '
             "FOR UPDATE OF u FOR SHARE OF s"), {"pupil": pupil_id})
-    done = set(connection.execute(sa.union(
-        sa.select(LessonProgress.lesson_id).where(
-            LessonProgress.pupil_id == pupil_id, LessonProgress.completed_at.is_not(None)),
-        sa.select(QuizAttempt.quiz_id).where(QuizAttempt.pupil_id == pupil_id, QuizAttempt.submitted_at.is_not(None)),
-    )).scalars())
-    activities = {**catalogue.lessons, **catalogue.quizzes}
-    if activity_id in done or activity_id not in activities:
-        return []
-    before = {s for other in done if other in activities for s in activities[other].curriculum}
-    return sorted(set(activities[activity_id].curriculum) - before)
 
 
-def record(pupil_id: int, statements: list[str], when: datetime) -> None:
-    """Add a just-written completion to its school's tallies, in its transaction: one upsert of the statements
-    `newly_covered` found (nothing when there are none).
+_upserts: dict[tuple[int, str, str], tuple[Catalogue, sa.Insert | None]] = {}
+
+
+def _newly_covered(activity_id: str, catalogue: Catalogue):
+    """The statements of this completion that none of the pupil's other completions covers, as a subquery:
+    for each statement, no other completed lesson and no other submitted attempt of an activity teaching it.
+    The pupil and the attempt are bound parameters (`pupil`, `attempt`)."""
+    activity = catalogue.lessons.get(activity_id) or catalogue.quizzes.get(activity_id)
+    if activity is None or not activity.curriculum:
+        return None
+    by_statement = progress.statement_activities(catalogue)
+    pupil, attempt = sa.bindparam("pupil", type_=sa.Integer), sa.bindparam("attempt", type_=sa.Integer)
+    names = []
+    for statement_id in sorted(set(activity.curriculum)):
+        teaching = set(by_statement[statement_id])
+        lessons = sorted(a for a in teaching if a in catalogue.lessons and a != activity_id)
+        quizzes = sorted(a for a in teaching if a in catalogue.quizzes)
+        earlier_lesson = sa.exists().where(LessonProgress.pupil_id == pupil, LessonProgress.lesson_id.in_(lessons),
+                                           LessonProgress.completed_at.is_not(None))
+        earlier_quiz = sa.exists().where(QuizAttempt.pupil_id == pupil, QuizAttempt.quiz_id.in_(quizzes),
+                                         QuizAttempt.submitted_at.is_not(None), QuizAttempt.id != attempt)
+        names.append(sa.select(sa.literal(statement_id, sa.String(80)).label("statement_id"))
+                     .where(~earlier_lesson, ~earlier_quiz))
+    return sa.union_all(*names).subquery("statements")
+
+
+def _upsert(activity_id: str, catalogue: Catalogue, dialect: str):
+    """The one statement that adds a completion of this activity to its school's tallies, built once per
+    activity and content (building and walking it cost more than running it)."""
+    key = (id(catalogue), activity_id, dialect)
+    known = _upserts.get(key)
+    if known and known[0] is catalogue:
+        return known[1]
+    names = _newly_covered(activity_id, catalogue)
+    statement = None
+    if names is not None:
+        postgres = dialect == "postgresql"
+        pupil, when = sa.bindparam("pupil", type_=sa.Integer), sa.bindparam("when", type_=sa.DateTime)
+        counted = (
+            sa.select(User.school_id, names.c.statement_id, sa.literal(1), when, when)
+            .join(SchoolClass, SchoolClass.id == User.class_id)
+            .join(CoverageStamp, CoverageStamp.school_id == User.school_id)
+            .join(names, sa.true())
+            .where(User.id == pupil, User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
+            .order_by(names.c.statement_id)
+        )
+        insert = (postgresql.insert if postgres else sqlite.insert)(CoverageTally).from_select(
+            ["school_id", "statement_id", "covered", "first_at", "last_at"], counted)
+        earliest, latest = (sa.func.least, sa.func.greatest) if postgres else (sa.func.min, sa.func.max)
+        statement = insert.on_conflict_do_update(
+            index_elements=["school_id", "statement_id"],
+            set_={"covered": CoverageTally.covered + insert.excluded.covered,
+                  "first_at": earliest(CoverageTally.first_at, insert.excluded.first_at),
+                  "last_at": latest(CoverageTally.last_at, insert.excluded.last_at)})
+    if len(_upserts) < 2_000:
+        _upserts[key] = (catalogue, statement)
+    return statement
+
+
+def record(pupil_id: int, activity_id: str, when: datetime, attempt_id: int | None = None,
+           catalogue: Catalogue | None = None) -> None:
+    """Add a just-written completion (a lesson's, or a quiz attempt's) to its school's tallies, in its
+    transaction: one upsert, whatever it covers, of the statements no other completion of the pupil covered.
 
     Adds nothing for a school without a stamp (counted live until rebuilt) or a pupil who is not counted
     (inactive, or in an archived class), read in the upsert itself so a committed change is seen.
     """
-    if not statements:
-        return
     connection = db.session.connection()
-    postgres = _postgres(connection)
-    names = sa.union_all(*(sa.select(sa.literal(s, sa.String(80)).label("statement_id")) for s in statements)) \
-        .subquery("statements")
-    counted = (
-        sa.select(User.school_id, names.c.statement_id, sa.literal(1), sa.literal(when, sa.DateTime),
-                  sa.literal(when, sa.DateTime))
-        .join(SchoolClass, SchoolClass.id == User.class_id)
-        .join(CoverageStamp, CoverageStamp.school_id == User.school_id)
-        .join(names, sa.true())
-        .where(User.id == pupil_id, User.kind == "pupil", User.active, SchoolClass.archived_at.is_(None))
-        .order_by(names.c.statement_id)
-    )
-    insert = (postgresql.insert if postgres else sqlite.insert)(CoverageTally).from_select(
-        ["school_id", "statement_id", "covered", "first_at", "last_at"], counted)
-    earliest, latest = (sa.func.least, sa.func.greatest) if postgres else (sa.func.min, sa.func.max)
-    connection.execute(insert.on_conflict_do_update(
-        index_elements=["school_id", "statement_id"],
-        set_={"covered": CoverageTally.covered + insert.excluded.covered,
-              "first_at": earliest(CoverageTally.first_at, insert.excluded.first_at),
-              "last_at": latest(CoverageTally.last_at, insert.excluded.last_at)}))
+    statement = _upsert(activity_id, _catalogue(catalogue), connection.dialect.name)
+    if statement is not None:
+        connection.execute(statement, {"pupil": pupil_id, "attempt": attempt_id or 0, "when": when})
 
 
 # Recounting ---------------------------------------------------------------------------------------------
