@@ -1,11 +1,13 @@
 """Template helpers that give the same answer on every request, worked out once rather than on each page.
 
-A pupil's home page builds about sixty addresses (a card's link and picture, a badge's icon); each `url_for`
+Addresses (`url_for`), and the parts of a coverage table that depend only on the content (a statement, the
+activities teaching it). A pupil's home page builds about sixty addresses (a card's link and picture, a badge's icon); each `url_for`
 walks Werkzeug's URL map. An address depends only on the endpoint, its values and the script root the app is
 mounted at, so templates get a `url_for` that remembers what it built.
 """
 
 from flask import Flask, has_request_context, request, url_for
+from markupsafe import Markup, escape
 
 MAX_REMEMBERED = 20_000  # addresses kept per worker (each is a short string): bounded whatever the school size
 
@@ -33,3 +35,43 @@ def init_app(app: Flask) -> None:
         return address
 
     app.jinja_env.globals["url_for"] = remembering_url_for
+    app.jinja_env.globals["statement_html"] = _remembered_statement_html(app)
+    app.jinja_env.globals["taught_by"] = taught_by
+
+
+def _remembered_statement_html(app: Flask):
+    """The statement_cell macro's HTML for a statement, made once per statement object: a coverage page shows
+    a hundred-odd statements, and calling the macro for each was a tenth of the school's page. Statements come
+    from the loaded content, so the same object always gives the same HTML."""
+    made: dict[int, tuple[object, Markup]] = {}
+
+    def statement_html(statement) -> Markup:
+        known = made.get(id(statement))
+        if known and known[0] is statement:
+            return known[1]
+        html = Markup(app.jinja_env.get_template("teacher/_statement.html").module.statement_cell(statement))
+        if len(made) < MAX_REMEMBERED:
+            made[id(statement)] = (statement, html)
+        return html
+
+    return statement_html
+
+
+_TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
+
+
+def taught_by(activities: tuple[str, ...]) -> Markup:
+    """The titles of the lessons and quizzes teaching a statement ("No activity yet" when none), made once per
+    set of activities and content."""
+    from .content import catalogue
+
+    content = catalogue()
+    known = _TAUGHT_BY.get(activities)
+    if known and known[0] is content:
+        return known[1]
+    titles = [(content.lessons.get(a) or content.quizzes.get(a)) for a in activities]
+    html = Markup("; ").join(escape(t.title if t else a) for t, a in zip(titles, activities, strict=True)) \
+        if activities else Markup("No activity yet")
+    if len(_TAUGHT_BY) < MAX_REMEMBERED:
+        _TAUGHT_BY[activities] = (content, html)
+    return html

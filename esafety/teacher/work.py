@@ -12,7 +12,7 @@ from ..content import catalogue
 from ..extensions import db
 from ..models import utcnow
 from . import bp
-from .activity_lists import activities_for, activity_kind, activity_titles, chosen_frameworks, grid_for, is_lesson
+from .activity_lists import activities_for, activity_kind, chosen_frameworks, grid_for, is_lesson
 from .forms import AssignForm
 
 
@@ -108,7 +108,7 @@ def class_coverage(class_id: int):
     report = progress.coverage([p.id for p in pupils], catalogue(), school_class.key_stage, frameworks,
                                year_group=school_class.year_group)
     return render_template("teacher/coverage.html", scope=school_class.name, school_class=school_class,
-                           report=report, pupils=len(pupils), generated=utcnow(), titles=activity_titles(), form=form)
+                           report=report, pupils=len(pupils), generated=utcnow(), form=form)
 
 
 @bp.get("/coverage")
@@ -119,5 +119,4 @@ def school_coverage():
     form, frameworks = chosen_frameworks()
     report = tallies.coverage_for_schools([current_user.school_id], catalogue(), frameworks)[current_user.school_id]
     return render_template("teacher/coverage.html", scope="the whole school", school_class=None, report=report,
-                           pupils=progress.pupils_counted(report), generated=utcnow(), titles=activity_titles(),
-                           form=form)
+                           pupils=progress.pupils_counted(report), generated=utcnow(), form=form)
