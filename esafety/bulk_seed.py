@@ -24,6 +24,7 @@ from werkzeug.security import generate_password_hash
 
 from .activities import quiz_kind
 from .content import Catalogue
+from .content.schema import ScenarioQuiz
 from .models import (
     Assignment, LessonProgress, QuizAttempt, QuizResponse, School, SchoolClass, User, class_teacher, utcnow,
 )
@@ -150,8 +151,8 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
         rows["class_teacher"].append(dict(class_id=class_id, user_id=teacher_id))
         lessons = content.lessons_for(info.key_stage)
         quizzes = content.quizzes_for(info.key_stage)
-        age_quiz = next(q for q in quizzes if q.kind != "scenario")
-        scenarios = [q for q in quizzes if q.kind == "scenario"]
+        age_quiz = next(q for q in quizzes if not isinstance(q, ScenarioQuiz))
+        scenarios = [q for q in quizzes if isinstance(q, ScenarioQuiz)]
         for activity_kind, activity in (("lesson", lessons[0]), ("lesson", lessons[1]), ("quiz", age_quiz)):
             rows["assignment"].append(dict(id=ids("assignment"), class_id=class_id, activity_kind=activity_kind,
                                            activity_id=activity.id, due_on=(now + timedelta(days=7)).date(),

@@ -49,7 +49,7 @@ def _remembered_statement_html(app: Flask):
         known = made.get(id(statement))
         if known and known[0] is statement:
             return known[1]
-        html = Markup(app.jinja_env.get_template("teacher/_statement.html").module.statement_cell(statement))
+        html = app.jinja_env.get_template("teacher/_statement.html").module.statement_cell(statement)  # Markup
         if len(made) < MAX_REMEMBERED:
             made[id(statement)] = (statement, html)
         return html

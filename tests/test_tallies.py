@@ -175,3 +175,4 @@ def test_the_school_coverage_page_reads_the_stored_tallies(client, school, sign_
     assert not any("lesson_progress" in s or "quiz_attempt" in s for s in statements)
     row = page.split(catalogue().statements["comp-ks2-5"].text)[1].split("</tr>")[0]
     assert "1 of 6" in row
+    assert '<span class="statement-id">' in page and "R is for Reliable" in row  # cells as HTML, titles shown
