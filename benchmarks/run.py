@@ -268,15 +268,19 @@ def cpu_per_page(app, school: "bulk_seed.SchoolInfo", clients: dict) -> dict[str
     for name, (who, _method, path, _form) in measured.items():
         client = clients[who]
         client.get(path)
-        repeat = 10 if name in ("class progress grid", "school coverage") else 50
-        best = float("inf")
-        for _ in range(5):
-            started = time.process_time()
-            for _ in range(repeat):
-                client.get(path)
-            best = min(best, (time.process_time() - started) / repeat * 1000)
-        result[name] = round(best, 2)
+        result[name] = best_cpu_ms(client, path, 10 if name in ("class progress grid", "school coverage") else 50, 5)
     return result
+
+
+def best_cpu_ms(client, path: str, repeat: int, batches: int) -> float:
+    """CPU milliseconds of one GET in-process: the best of `batches` batches of `repeat` requests."""
+    best = float("inf")
+    for _ in range(batches):
+        started = time.process_time()
+        for _ in range(repeat):
+            client.get(path)
+        best = min(best, (time.process_time() - started) / repeat * 1000)
+    return round(best, 2)
 
 
 # gunicorn -------------------------------------------------------------------------------------------------
@@ -559,14 +563,7 @@ def run_trust(app, url: str, folder: Path) -> dict:
 def trust_cpu(client, wall: float) -> float:
     """CPU milliseconds of one trust coverage page in-process: the best of three batches, each of as many
     requests as fill about 0.2 s (wall: what the two query-counting requests took, to size the batch)."""
-    repeat = max(1, min(50, round(0.4 / max(wall, 1e-3))))
-    best = float("inf")
-    for _ in range(3):
-        started = time.process_time()
-        for _ in range(repeat):
-            client.get(TRUST_PAGE)
-        best = min(best, (time.process_time() - started) / repeat * 1000)
-    return round(best, 2)
+    return best_cpu_ms(client, TRUST_PAGE, max(1, min(50, round(0.4 / max(wall, 1e-3)))), 3)
 
 
 # Report ---------------------------------------------------------------------------------------------------
