@@ -9,6 +9,8 @@ mounted at, so templates get a `url_for` that remembers what it built.
 from flask import Flask, has_request_context, request, url_for
 from markupsafe import Markup, escape
 
+from .content import catalogue
+
 MAX_REMEMBERED = 20_000  # addresses kept per worker (each is a short string): bounded whatever the school size
 
 
@@ -63,8 +65,6 @@ _TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
 def taught_by(activities: tuple[str, ...]) -> Markup:
     """The titles of the lessons and quizzes teaching a statement ("No activity yet" when none), made once per
     set of activities and content."""
-    from .content import catalogue
-
     content = catalogue()
     known = _TAUGHT_BY.get(activities)
     if known and known[0] is content:
