@@ -584,8 +584,8 @@ def machine() -> dict:
             "gunicorn": gunicorn_package.__version__, "load_average_at_start": os.getloadavg()}
 
 
-def run_database(label: str, url: str, folder: Path, server_url: str | None) -> dict:
-    """Seed, count, load, burst and back up one database."""
+def run_database(label: str, url: str, folder: Path, server_url: str | None, trust: bool = True) -> dict:
+    """Seed, count, load, burst and back up one database; then the trust step, unless left out."""
     print(f"\n== {label} (load average {os.getloadavg()[0]:.1f})", flush=True)
     app = make_app(url)
     big, small, seconds, rows = seed_schools(app)
@@ -605,8 +605,9 @@ def run_database(label: str, url: str, folder: Path, server_url: str | None) -> 
     result = {"database": label, "seed_s": round(seconds, 2), "rows": rows, "queries": queries, "cpu_ms": cpu}
     result.update(serve_and_load(url, folder, big, content))
     result["backup"] = time_backup(app, url, folder, server_url)
-    result["trust"] = run_trust(app, url, folder)
-    result["pages"].append(result["trust"]["page"])
+    if trust:
+        result["trust"] = run_trust(app, url, folder)
+        result["pages"].append(result["trust"]["page"])
     result["load_average_at_end"] = os.getloadavg()
     from esafety.extensions import db
 
@@ -659,6 +660,12 @@ def table(results: list[dict]) -> str:
 
 def main() -> int:
     """Run the benchmark on SQLite, and on PostgreSQL when ESAFETY_BENCH_DATABASE_URL is set."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The esafety benchmark (benchmarks/README.md).")
+    parser.add_argument("--school-only", action="store_true",
+                        help="leave out the trust step (seeding 40 schools takes a minute or two): for quick checks")
+    args = parser.parse_args()
     started = time.perf_counter()
     info = machine()
     print(f"esafety benchmark: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, Python {info['python']},"
@@ -667,7 +674,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="esafety-bench-") as tmp:
         folder = Path(tmp)
         with sqlite_database(folder) as url:
-            results.append(run_database(f"SQLite {info['sqlite']} (WAL)", url, folder, None))
+            results.append(run_database(f"SQLite {info['sqlite']} (WAL)", url, folder, None, not args.school_only))
         server_url = os.environ.get("ESAFETY_BENCH_DATABASE_URL")
         if server_url:
             with postgres_database(server_url) as url:
@@ -677,7 +684,7 @@ def main() -> int:
                 engine.dispose()
                 pg_folder = folder / "pg"
                 pg_folder.mkdir()
-                results.append(run_database(f"PostgreSQL {version}", url, pg_folder, server_url))
+                results.append(run_database(f"PostgreSQL {version}", url, pg_folder, server_url, not args.school_only))
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": info,
               "command": " ".join([Path(sys.executable).name, *sys.argv]), "results": results,
               "seconds": round(time.perf_counter() - started, 1)}

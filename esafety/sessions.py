@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from . import devices
+from . import devices, session_cookie
 from .audit import record
 from .extensions import db, login_manager
 from .models import User, utcnow
@@ -120,5 +120,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    session_cookie.init_app(app)
     app.before_request(enforce_session_lifetime)
     app.before_request(hold_at_second_factor)

@@ -142,6 +142,15 @@ def before_completion(pupil_id: int) -> None:
 _upserts: dict[tuple[int, str, str], tuple[Catalogue, sa.Insert | None]] = {}
 
 
+def _inline(ids: list[str]) -> list:
+    """Content ids written into the statement itself. A list of values would be an "expanding" parameter,
+    which SQLAlchemy re-renders on every run (half the cost of a Finish); the ids are the content's own slugs
+    (a-z, 0-9 and hyphens, checked when the content loads), so quoting them is all they need."""
+    if not ids:
+        return [sa.null()]  # IN (NULL): matches nothing, as an empty list would
+    return [sa.literal_column("'" + activity_id.replace("'", "''") + "'", sa.String) for activity_id in ids]
+
+
 def _newly_covered(activity_id: str, catalogue: Catalogue):
     """The statements of this completion that none of the pupil's other completions covers, as a subquery:
     for each statement, no other completed lesson and no other submitted attempt of an activity teaching it.
@@ -156,9 +165,10 @@ def _newly_covered(activity_id: str, catalogue: Catalogue):
         teaching = set(by_statement[statement_id])
         lessons = sorted(a for a in teaching if a in catalogue.lessons and a != activity_id)
         quizzes = sorted(a for a in teaching if a in catalogue.quizzes)
-        earlier_lesson = sa.exists().where(LessonProgress.pupil_id == pupil, LessonProgress.lesson_id.in_(lessons),
+        earlier_lesson = sa.exists().where(LessonProgress.pupil_id == pupil,
+                                           LessonProgress.lesson_id.in_(_inline(lessons)),
                                            LessonProgress.completed_at.is_not(None))
-        earlier_quiz = sa.exists().where(QuizAttempt.pupil_id == pupil, QuizAttempt.quiz_id.in_(quizzes),
+        earlier_quiz = sa.exists().where(QuizAttempt.pupil_id == pupil, QuizAttempt.quiz_id.in_(_inline(quizzes)),
                                          QuizAttempt.submitted_at.is_not(None), QuizAttempt.id != attempt)
         names.append(sa.select(sa.literal(statement_id, sa.String(80)).label("statement_id"))
                      .where(~earlier_lesson, ~earlier_quiz))

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = remembering_url_for
     app.jinja_env.globals["statement_html"] = _remembered_statement_html(app)
+    app.jinja_env.globals["content_card"] = _remembered_content_card(app)
     app.jinja_env.globals["taught_by"] = taught_by
 
 
@@ -57,6 +58,25 @@ def _remembered_statement_html(app: Flask):
         return html
 
     return statement_html
+
+
+def _remembered_content_card(app: Flask):
+    """A lesson's or quiz's card on the pupil home (link, picture, title, summary: `pupil/_cards.html`), made
+    once per content object and script root. The cards depend only on the content, the pupil's state badge is
+    added beside them, and building some twenty of them in Jinja was a third of the page."""
+    made: dict[tuple, tuple[object, Markup]] = {}
+
+    def content_card(macro: str, item) -> Markup:
+        key = (macro, id(item), request.script_root if has_request_context() else "")
+        known = made.get(key)
+        if known and known[0] is item:
+            return known[1]
+        html = getattr(app.jinja_env.get_template("pupil/_cards.html").module, macro)(item)  # Markup
+        if len(made) < MAX_REMEMBERED:
+            made[key] = (item, html)
+        return html
+
+    return content_card
 
 
 _TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
