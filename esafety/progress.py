@@ -247,7 +247,12 @@ class StatementCoverage:
     @property
     def percent(self) -> int:
         """The share of pupils covered, as a whole percentage."""
-        return round(100 * self.covered / self.pupils) if self.pupils else 0
+        return share(self.covered, self.pupils)
+
+
+def share(covered: int, pupils: int) -> int:
+    """The share of `pupils` that `covered` is, as a whole percentage (a half rounds to even, as round does)."""
+    return round(100 * covered / pupils) if pupils else 0
 
 
 def completions(pupils) -> list:
@@ -375,6 +380,35 @@ def coverage(pupil_ids: list[int], catalogue: Catalogue, key_stage: str | None =
     by_statement = statement_activities(catalogue, key_stage, year_group)
     return report(statement_tallies(pupils_by_activity(pupil_ids), by_statement), len(pupil_ids),
                   report_shape(catalogue, by_statement, key_stage, frameworks))
+
+
+@dataclass(frozen=True)
+class FrameworkSummary:
+    """A group's coverage of one framework in the figures a trust compares its schools by."""
+
+    framework: object
+    statements: int
+    reached: int  # statements at least one pupil has covered
+    average: int  # the statements' shares of pupils covered, averaged, as a whole percentage
+    gaps: tuple  # the statements no pupil has covered, in the framework's order
+    pupils: int
+
+
+def framework_summary(framework, statements: list, reached: set[str], shares: int, pupils: int) -> FrameworkSummary:
+    """A framework's summary from its shown statements, the ids of those at least one pupil covered and the
+    sum of their shares: one summary whether the figures come from a report's rows or straight from the stored
+    tallies (tallies.summaries_for_schools)."""
+    return FrameworkSummary(framework, len(statements), sum(1 for s in statements if s.id in reached),
+                            round(shares / len(statements)) if statements else 0,
+                            tuple(s for s in statements if s.id not in reached), pupils if statements else 0)
+
+
+def summarise(report: list[tuple]) -> list[FrameworkSummary]:
+    """A coverage report reduced to each framework's summary."""
+    return [framework_summary(framework, [row.statement for row in rows],
+                              {row.statement.id for row in rows if row.covered}, sum(row.percent for row in rows),
+                              rows[0].pupils if rows else 0)
+            for framework, rows in report]
 
 
 def pupils_counted(report: list[tuple]) -> int:

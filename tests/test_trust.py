@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from esafety import progress, tallies
 from esafety.content import catalogue
 from esafety.extensions import db
-from esafety.models import AuditLog, ParentLink, School, User
+from esafety.models import AuditLog, CoverageStamp, ParentLink, School, User
 
 from . import factories
 
@@ -94,6 +94,26 @@ def test_coverage_for_schools_equals_each_schools_own_coverage(trust_world):
             == [(f.key, [(r.statement.id, r.covered, r.pupils, r.first, r.last) for r in rows]) for f, rows in expected]
     assert any(r.covered for _, rows in reports[trust_world.birch.id] for r in rows)
     assert not any(r.covered for _, rows in reports[trust_world.elm.id] for r in rows)
+
+
+def test_the_trust_pages_summaries_equal_those_of_each_schools_full_report(trust_world):
+    """The trust page's figures, summed from the stored tallies without a report, are exactly the summary of
+    each school's full coverage report: for fresh schools, a stale one (counted live) and one with no pupils."""
+    stale = db.session.get(CoverageStamp, trust_world.birch.id)
+    ids = [trust_world.school.id, trust_world.birch.id, trust_world.elm.id]
+
+    def both():
+        reports = tallies.coverage_for_schools(ids, dates=False)
+        return tallies.summaries_for_schools(ids), {school_id: progress.summarise(reports[school_id]) for school_id in ids}
+
+    summed, expected = both()
+    assert summed == expected
+    assert any(item.reached for item in summed[trust_world.birch.id])
+    assert all(item.pupils == 0 and item.reached == 0 for item in summed[trust_world.elm.id])
+    stale.mapping = ""
+    db.session.commit()
+    summed, expected = both()
+    assert summed == expected and any(item.reached for item in summed[trust_world.birch.id])
 
 
 def test_the_trust_page_runs_the_same_number_of_queries_for_two_to_five_schools(trust_client, trust_world, queries):

@@ -37,29 +37,12 @@ class AdminActionForm(FlaskForm):
     """A CSRF-only form: deactivate an admin account."""
 
 
-def summarise(report: list[tuple]) -> list[dict]:
-    """One school's coverage in figures a trust compares: per framework, statements reached and gaps."""
-    summary = []
-    for framework, rows in report:
-        reached = [row for row in rows if row.covered]
-        summary.append({
-            "framework": framework,
-            "statements": len(rows),
-            "reached": len(reached),
-            "average": round(sum(row.percent for row in rows) / len(rows)) if rows else 0,
-            "gaps": [row.statement for row in rows if not row.covered],
-            "pupils": rows[0].pupils if rows else 0,
-        })
-    return summary
-
-
 @bp.get("/")
 def home():
     """Every school of the trust with its curriculum coverage side by side, in a fixed number of queries."""
     schools = my_trust_schools()
-    reports = tallies.coverage_for_schools([school.id for school in schools], dates=False)
-    by_school = {school.id: summarise(reports.get(school.id, [])) for school in schools}
-    frameworks = [item["framework"] for item in next(iter(by_school.values()), [])]
+    by_school = tallies.summaries_for_schools([school.id for school in schools])
+    frameworks = [item.framework for item in next(iter(by_school.values()), [])]
     return render_template("trust/home.html", trust=current_user.trust, schools=schools, by_school=by_school,
                            frameworks=frameworks)
 
