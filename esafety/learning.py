@@ -143,18 +143,20 @@ def unanswered_checks(lesson: Lesson, row: LessonProgress | None) -> list[int]:
     return [i for i in lesson.check_steps if chosen_answer(lesson, row, i) is None]
 
 
+_COMPLETE_LESSON = (
+    sa.update(LessonProgress.__table__)
+    .where(LessonProgress.id == sa.bindparam("row"), LessonProgress.completed_at.is_(None))
+    .values(completed_at=sa.bindparam("now"), content_version=sa.bindparam("version"))
+)
+
+
 def complete_lesson(pupil: User, lesson: Lesson) -> bool:
     """Mark the lesson complete once, with the content version; False if it was already complete."""
     row = reach_step(pupil, lesson, len(lesson.steps) - 1)
     tallies.before_completion(pupil.id)
     db.session.flush()
     now = utcnow()
-    result = db.session.execute(
-        sa.update(LessonProgress)
-        .where(LessonProgress.id == row.id, LessonProgress.completed_at.is_(None))
-        .values(completed_at=now, content_version=lesson.version)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.connection().execute(_COMPLETE_LESSON, {"row": row.id, "now": now, "version": lesson.version})
     if result.rowcount == 1:  # what was written is known: no need to read the row back
         set_committed_value(row, "completed_at", now)
         set_committed_value(row, "content_version", lesson.version)
@@ -302,25 +304,31 @@ def choose(attempt: QuizAttempt, quiz: ScenarioQuiz, position: int, index: int) 
     return _store(attempt, ScenarioStory.record_choice(attempt.state, quiz, position, index))
 
 
+# Built once: a Finish runs them on every click (building an UPDATE cost more than running it).
+_CLOSE_ATTEMPT = (
+    sa.update(QuizAttempt.__table__)
+    .where(QuizAttempt.id == sa.bindparam("attempt"), QuizAttempt.submitted_at.is_(None))
+    .values(submitted_at=sa.bindparam("now"), score=sa.bindparam("score"), passed=sa.bindparam("passed"))
+)
+_INSERT_RESPONSES = sa.insert(QuizResponse.__table__)
+
+
 def submit(attempt: QuizAttempt, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
     verdict = quiz_kind(quiz).mark(quiz, attempt.state)
     tallies.before_completion(attempt.pupil_id)
     db.session.flush()
     now = utcnow()
-    closed = db.session.execute(
-        sa.update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now, score=verdict.score, passed=verdict.passed)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    connection = db.session.connection()
+    closed = connection.execute(_CLOSE_ATTEMPT, {"attempt": attempt.id, "now": now, "score": verdict.score,
+                                                 "passed": verdict.passed}).rowcount
     if not closed:
         db.session.refresh(attempt)  # another request submitted it first: its values
         return verdict
     # One INSERT of every response (not an ORM object each), and the attempt is told what was written rather
     # than read back.
     if verdict.results:
-        db.session.execute(sa.insert(QuizResponse), [
+        connection.execute(_INSERT_RESPONSES, [
             {"attempt_id": attempt.id, "position": i, "question_id": r.question_id, "answer": r.answer,
              "correct": r.correct, "understanding": r.understanding}
             for i, r in enumerate(verdict.results)

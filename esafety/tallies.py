@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import progress
 from .content import Catalogue
+from .database import Prepared
 from .extensions import db
 from .models import CoverageStamp, CoverageTally, LessonProgress, QuizAttempt, School, SchoolClass, User, utcnow
 
@@ -177,13 +178,16 @@ def before_completion(pupil_id: int) -> None:
     both count a statement) and take a shared lock on the school's stamp (so a recount waits for this
     transaction): one query. Nothing on SQLite, which runs one writer at a time."""
     connection = db.session.connection()
-    if _postgres(connection):  # two locking clauses in one statement, which SQLAlchemy cannot express
-        connection.execute(sa.text(
-            'SELECT u.id FROM "user" u JOIN coverage_stamp s ON s.school_id = u.school_id WHERE u.id = :pupil '
-            "FOR UPDATE OF u FOR SHARE OF s"), {"pupil": pupil_id})
+    if _postgres(connection):
+        connection.execute(_LOCK_PUPIL_AND_STAMP, {"pupil": pupil_id})
 
 
-_upserts: dict[tuple[int, str, str], tuple[Catalogue, sa.Insert | None]] = {}
+# Two locking clauses in one statement, which SQLAlchemy cannot express.
+_LOCK_PUPIL_AND_STAMP = sa.text('SELECT u.id FROM "user" u JOIN coverage_stamp s ON s.school_id = u.school_id '
+                                "WHERE u.id = :pupil FOR UPDATE OF u FOR SHARE OF s")
+
+
+_upserts: dict[tuple[int, str, str], tuple[Catalogue, Prepared | None]] = {}
 
 
 def _inline(ids: list[str]) -> list:
@@ -247,6 +251,7 @@ def _upsert(activity_id: str, catalogue: Catalogue, dialect: str):
             set_={"covered": CoverageTally.covered + insert.excluded.covered,
                   "first_at": earliest(CoverageTally.first_at, insert.excluded.first_at),
                   "last_at": latest(CoverageTally.last_at, insert.excluded.last_at)})
+        statement = Prepared(statement)
     if len(_upserts) < 2_000:
         _upserts[key] = (catalogue, statement)
     return statement
@@ -263,7 +268,7 @@ def record(pupil_id: int, activity_id: str, when: datetime, attempt_id: int | No
     connection = db.session.connection()
     statement = _upsert(activity_id, _catalogue(catalogue), connection.dialect.name)
     if statement is not None:
-        connection.execute(statement, {"pupil": pupil_id, "attempt": attempt_id or 0, "when": when})
+        statement.execute(connection, {"pupil": pupil_id, "attempt": attempt_id or 0, "when": when})
 
 
 # Recounting ---------------------------------------------------------------------------------------------

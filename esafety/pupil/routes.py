@@ -1,7 +1,6 @@
 """The pupil's home and the lesson player."""
 
 from flask import abort, redirect, render_template, request, url_for
-from markupsafe import Markup
 from flask_login import current_user
 
 from ..access import for_this_pupil, my_lesson_or_404
@@ -15,9 +14,6 @@ from ..learning import (
 )
 from ..assignments import set_for_class
 from . import bp
-
-
-
 
 
 def lesson_state(lesson, row) -> tuple[str, str]:
@@ -37,26 +33,6 @@ def quiz_state(summary) -> tuple[str, str]:
     if summary and summary.attempts:
         return "done", "Done" if summary.passed else "Done: have another go when you like"
     return "new", "New"
-
-
-_BADGES: dict[tuple, Markup] = {}
-
-
-@bp.app_template_global()
-def state_badge(state: tuple[str, str]) -> Markup:
-    """A card's state as a badge: its icon and its words (never colour alone). Made once per state and wording
-    ("New", "Started: step 3 of 7"...): the pupil home shows one on every card, and a Jinja macro call for each
-    cost more than the rest of the card."""
-    key, words = state
-    cache_key = (request.script_root, key, words)
-    badge = _BADGES.get(cache_key)
-    if badge is None:
-        icon = url_for("static", filename=f"img/state-{key}.svg")
-        badge = Markup('<span class="badge badge-{}"><img src="{}" alt="" width="20" height="20"> {}</span>').format(
-            key, icon, words)
-        if len(_BADGES) < 1000:
-            _BADGES[cache_key] = badge
-    return badge
 
 
 @bp.get("/")
