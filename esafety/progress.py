@@ -423,9 +423,9 @@ def weekly_counts(dates: list[datetime], weeks: int = 10, today: date | None = N
     times its lesson rows already gave (`Grid.completed`), so the chart needs no query of its own."""
     today = today or utcnow().date()
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    counts = Counter()
-    for completed_at in dates:
-        day = completed_at.date()
-        if day >= start:
-            counts[day - timedelta(days=day.weekday())] += 1
-    return [(start + timedelta(weeks=i), counts.get(start + timedelta(weeks=i), 0)) for i in range(weeks)]
+    first, counts = start.toordinal(), [0] * weeks
+    for day, completions in Counter(map(datetime.toordinal, dates)).items():  # by day: a term's days, not its rows
+        week = (day - first) // 7
+        if 0 <= week < weeks:
+            counts[week] += completions
+    return [(start + timedelta(weeks=i), counts[i]) for i in range(weeks)]
