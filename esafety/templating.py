@@ -1,8 +1,9 @@
 """Template helpers that give the same answer on every request, worked out once rather than on each page.
 
-Addresses (`url_for`), and the parts of a coverage table that depend only on the content (a statement, the
-activities teaching it). A pupil's home page builds about sixty addresses (a card's link and picture, a badge's icon); each `url_for`
-walks Werkzeug's URL map. An address depends only on the endpoint, its values and the script root the app is
+Addresses (`url_for`), the parts of a coverage table that depend only on the content (a statement, the
+activities teaching it), and a progress grid's column headings and cells (a cell is a state in words, the
+same HTML for every pupil in that state). A pupil's home page builds about sixty addresses (a card's link and
+picture, a badge's icon); each `url_for` walks Werkzeug's URL map. An address depends only on the endpoint, its values and the script root the app is
 mounted at, so templates get a `url_for` that remembers what it built.
 """
 
@@ -37,26 +38,60 @@ def init_app(app: Flask) -> None:
         return address
 
     app.jinja_env.globals["url_for"] = remembering_url_for
-    app.jinja_env.globals["statement_html"] = _remembered_statement_html(app)
+    app.jinja_env.globals["statement_html"] = _remembered_macro(app, "teacher/_statement.html", "statement_cell")
+    app.jinja_env.globals["grid_heading"] = _remembered_macro(app, "teacher/_grid.html", "heading")
+    app.jinja_env.globals["grid_cells"] = _remembered_grid_cells(app)
     app.jinja_env.globals["taught_by"] = taught_by
 
 
-def _remembered_statement_html(app: Flask):
-    """The statement_cell macro's HTML for a statement, made once per statement object: a coverage page shows
-    a hundred-odd statements, and calling the macro for each was a tenth of the school's page. Statements come
-    from the loaded content, so the same object always gives the same HTML."""
-    made: dict[int, tuple[object, Markup]] = {}
+def _remembered_macro(app: Flask, template: str, macro: str):
+    """A macro's HTML as a function of its arguments, made once per arguments: a coverage page shows a
+    hundred-odd statements, and calling the macro for each was a tenth of the school's page. The arguments are
+    content objects (a statement, an activity) and constants, so the same objects always give the same HTML;
+    they are kept with it, so their ids cannot be reused while remembered."""
+    made: dict[tuple, tuple[tuple, Markup]] = {}
 
-    def statement_html(statement) -> Markup:
-        known = made.get(id(statement))
-        if known and known[0] is statement:
+    def html(*args) -> Markup:
+        key = tuple(map(id, args))
+        known = made.get(key)
+        if known and all(a is b for a, b in zip(known[0], args)):
             return known[1]
-        html = app.jinja_env.get_template("teacher/_statement.html").module.statement_cell(statement)  # Markup
+        made_html = getattr(app.jinja_env.get_template(template).module, macro)(*args)  # Markup
         if len(made) < MAX_REMEMBERED:
-            made[id(statement)] = (statement, html)
+            made[key] = (args, made_html)
+        return made_html
+
+    return html
+
+
+class _CellHtml(dict):
+    """The grid cell macro's HTML by cell (a state and its words), made the first time each cell is asked for."""
+
+    def __init__(self, app: Flask):
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, cell) -> str:
+        html = self.app.jinja_env.get_template("teacher/_grid.html").module.cell(cell)  # Markup
+        if len(self) < MAX_REMEMBERED:
+            self[cell] = html
         return html
 
-    return statement_html
+
+def _remembered_grid_cells(app: Flask):
+    """A row of progress grid cells as HTML, each distinct cell made once per script root (its icon's address
+    depends on it) and joined as plain strings: a class's grid is 500-odd cells of a few dozen kinds, and
+    formatting or escaping each one cost as much as the rest of the page."""
+    by_root: dict[str, _CellHtml] = {}
+
+    def grid_cells(cells) -> Markup:
+        root = request.script_root if has_request_context() else ""
+        made = by_root.get(root)
+        if made is None:
+            made = by_root[root] = _CellHtml(app)
+        return Markup("".join([made[cell] for cell in cells]))  # nosec B704: each piece is the macro's escaped Markup
+
+    return grid_cells
 
 
 _TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
