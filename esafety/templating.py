@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = remembering_url_for
     app.jinja_env.globals["statement_html"] = _remembered_macro(app, "teacher/_statement.html", "statement_cell")
     app.jinja_env.globals["grid_heading"] = _remembered_macro(app, "teacher/_grid.html", "heading")
-    app.jinja_env.globals["grid_cells"] = _remembered_grid_cells(app)
+    app.jinja_env.globals["grid_rows"] = _grid_rows(app, remembering_url_for)
     app.jinja_env.globals["taught_by"] = taught_by
 
 
@@ -78,20 +78,26 @@ class _CellHtml(dict):
         return html
 
 
-def _remembered_grid_cells(app: Flask):
-    """A row of progress grid cells as HTML, each distinct cell made once per script root (its icon's address
-    depends on it) and joined as plain strings: a class's grid is 500-odd cells of a few dozen kinds, and
-    formatting or escaping each one cost as much as the rest of the page."""
+def _grid_rows(app: Flask, address):
+    """The progress grid's body rows as HTML: each pupil's name, linked to their page, then their cells, each
+    distinct cell (a state in words) made once per script root by the cell macro (its icon's address depends on
+    the root). A class's grid is 500-odd cells of a few dozen kinds, and a template loop, a macro call or a
+    Markup.format per cell or per row cost as much as the rest of the page: the rows are joined here as plain
+    strings of parts that are escaped or came from the macro. Names are escaped afresh on every request and
+    never remembered."""
     by_root: dict[str, _CellHtml] = {}
 
-    def grid_cells(cells) -> Markup:
+    def grid_rows(grid) -> Markup:
         root = request.script_root if has_request_context() else ""
         made = by_root.get(root)
         if made is None:
             made = by_root[root] = _CellHtml(app)
-        return Markup("".join([made[cell] for cell in cells]))  # nosec B704: each piece is the macro's escaped Markup
+        rows = [f'<tr><th scope="row" class="sticky-col"><a href="{escape(address("teacher.pupil", pupil_id=pupil.id))}">'
+                f'{escape(pupil.display_name)}</a></th>{"".join([made[cell] for cell in cells])}</tr>'
+                for pupil, cells in grid.rows()]
+        return Markup("\n".join(rows))  # nosec B704: every part is escaped above or is the cell macro's Markup
 
-    return grid_cells
+    return grid_rows
 
 
 _TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
