@@ -162,9 +162,13 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         """How the user is named on screen: pupils by first name and initial."""
-        if self.kind == "pupil":
-            return f"{self.name} {self.last_initial}." if self.last_initial else self.name
-        return self.name
+        return self.pupil_name(self.name, self.last_initial) if self.kind == "pupil" else self.name
+
+    @staticmethod
+    def pupil_name(name: str, last_initial: str) -> str:
+        """A pupil's name on screen, first name and initial, from those two columns (for pages that read them
+        without loading the pupil)."""
+        return f"{name} {last_initial}." if last_initial else name
 
     @property
     def needs_second_factor(self) -> bool:

@@ -1,9 +1,11 @@
 """Template helpers that give the same answer on every request, worked out once rather than on each page.
 
-Addresses (`url_for`), and the parts of a coverage table that depend only on the content (a statement, the
-activities teaching it). A pupil's home page builds about sixty addresses (a card's link and picture, a badge's icon); each `url_for`
-walks Werkzeug's URL map. An address depends only on the endpoint, its values and the script root the app is
-mounted at, so templates get a `url_for` that remembers what it built.
+Addresses (`url_for`); the parts of a coverage table that depend only on the content (a statement, the
+activities teaching it); a progress grid's column headings and cells (a cell is a state in words, the same HTML
+for every pupil in that state); the pupil home's cards (a lesson's or quiz's link, picture and summary) and
+state badges. A pupil's home page builds about sixty addresses; each `url_for` walks Werkzeug's URL map. An
+address depends only on the endpoint, its values and the script root the app is mounted at, so templates get a
+`url_for` that remembers what it built.
 """
 
 from flask import Flask, has_request_context, request, url_for
@@ -37,58 +39,82 @@ def init_app(app: Flask) -> None:
         return address
 
     app.jinja_env.globals["url_for"] = remembering_url_for
-    app.jinja_env.globals["statement_html"] = _remembered_statement_html(app)
-    content_card = _remembered_content_card(app)
-    app.jinja_env.globals["content_card"] = content_card
+    app.jinja_env.globals["statement_html"] = _remembered_macro(app, "teacher/_statement.html", "statement_cell")
+    app.jinja_env.globals["grid_heading"] = _remembered_macro(app, "teacher/_grid.html", "heading")
+    app.jinja_env.globals["grid_rows"] = _grid_rows(app, remembering_url_for)
+    cards = {macro: _remembered_macro(app, "pupil/_cards.html", macro) for macro in ("lesson_card", "quiz_card")}
     app.jinja_env.globals["state_badge"] = state_badge
 
     def card_items(macro: str, items: list[tuple]) -> Markup:
-        """A list's cards, each content card (`pupil/_cards.html`) and its state badge, joined in Python: a
-        Jinja loop over twenty cards cost more than making them."""
+        """A list of the pupil home's cards: each lesson's or quiz's card (`pupil/_cards.html`, made once per
+        content object) and the pupil's state badge beside it, joined in Python: a Jinja loop over twenty cards
+        cost more than making them."""
+        card = cards[macro]
         # Both parts are Markup made from escaped content; joined as text (Markup's own + and join escape each
         # piece again in Python, a fifth of the page).
-        return Markup("".join([f'<li class="card">{content_card(macro, item)}\n{state_badge(state)}</li>\n'
+        return Markup("".join([f'<li class="card">{card(item)}\n{state_badge(state)}</li>\n'
                                for item, state in items]))  # nosec B704
 
     app.jinja_env.globals["card_items"] = card_items
     app.jinja_env.globals["taught_by"] = taught_by
 
 
-def _remembered_statement_html(app: Flask):
-    """The statement_cell macro's HTML for a statement, made once per statement object: a coverage page shows
-    a hundred-odd statements, and calling the macro for each was a tenth of the school's page. Statements come
-    from the loaded content, so the same object always gives the same HTML."""
-    made: dict[int, tuple[object, Markup]] = {}
+def _remembered_macro(app: Flask, template: str, macro: str):
+    """A macro's HTML as a function of its arguments, made once per arguments and script root: a coverage page
+    shows a hundred-odd statements, and calling the macro for each was a tenth of the school's page; the pupil
+    home's cards and the grid's headings are the same for every pupil and class. The arguments are
+    content objects (a statement, an activity) and constants, so the same objects always give the same HTML;
+    they are kept with it, so their ids cannot be reused while remembered."""
+    made: dict[tuple, tuple[tuple, Markup]] = {}
 
-    def statement_html(statement) -> Markup:
-        known = made.get(id(statement))
-        if known and known[0] is statement:
-            return known[1]
-        html = app.jinja_env.get_template("teacher/_statement.html").module.statement_cell(statement)  # Markup
-        if len(made) < MAX_REMEMBERED:
-            made[id(statement)] = (statement, html)
-        return html
-
-    return statement_html
-
-
-def _remembered_content_card(app: Flask):
-    """A lesson's or quiz's card on the pupil home (link, picture, title, summary: `pupil/_cards.html`), made
-    once per content object and script root. The cards depend only on the content, the pupil's state badge is
-    added beside them, and building some twenty of them in Jinja was a third of the page."""
-    made: dict[tuple, tuple[object, Markup]] = {}
-
-    def content_card(macro: str, item) -> Markup:
-        key = (macro, id(item), request.script_root if has_request_context() else "")
+    def html(*args) -> Markup:
+        # The script root too: a macro's links and pictures are addresses under it.
+        key = (request.script_root if has_request_context() else "", *map(id, args))
         known = made.get(key)
-        if known and known[0] is item:
+        if known and all(a is b for a, b in zip(known[0], args)):
             return known[1]
-        html = getattr(app.jinja_env.get_template("pupil/_cards.html").module, macro)(item)  # Markup
+        made_html = getattr(app.jinja_env.get_template(template).module, macro)(*args)  # Markup
         if len(made) < MAX_REMEMBERED:
-            made[key] = (item, html)
+            made[key] = (args, made_html)
+        return made_html
+
+    return html
+
+
+class _CellHtml(dict):
+    """The grid cell macro's HTML by cell (a state and its words), made the first time each cell is asked for."""
+
+    def __init__(self, app: Flask):
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, cell) -> str:
+        html = self.app.jinja_env.get_template("teacher/_grid.html").module.cell(cell)  # Markup
+        if len(self) < MAX_REMEMBERED:
+            self[cell] = html
         return html
 
-    return content_card
+
+def _grid_rows(app: Flask, address):
+    """The progress grid's body rows as HTML: each pupil's name, linked to their page, then their cells, each
+    distinct cell (a state in words) made once per script root by the cell macro (its icon's address depends on
+    the root). A class's grid is 500-odd cells of a few dozen kinds, and a template loop, a macro call or a
+    Markup.format per cell or per row cost as much as the rest of the page: the rows are joined here as plain
+    strings of parts that are escaped or came from the macro. Names are escaped afresh on every request and
+    never remembered."""
+    by_root: dict[str, _CellHtml] = {}
+
+    def grid_rows(grid) -> Markup:
+        root = request.script_root if has_request_context() else ""
+        made = by_root.get(root)
+        if made is None:
+            made = by_root[root] = _CellHtml(app)
+        rows = [f'<tr><th scope="row" class="sticky-col"><a href="{escape(address("teacher.pupil", pupil_id=pupil.id))}">'
+                f'{escape(pupil.display_name)}</a></th>{"".join([made[cell] for cell in cells])}</tr>'
+                for pupil, cells in grid.rows()]
+        return Markup("\n".join(rows))  # nosec B704: every part is escaped above or is the cell macro's Markup
+
+    return grid_rows
 
 
 _BADGES: dict[tuple, Markup] = {}

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from esafety.content import catalogue
 from esafety.extensions import db
 from esafety.models import Assignment, LessonProgress, SchoolClass, User, utcnow
 from esafety.roster import parse_line
@@ -132,6 +133,33 @@ def test_progress_grid_and_csv_show_completions(teacher, school):
     esme = next(r for r in rows if r[0] == "Esme L.")
     assert f"Best {verdict.score}%" in esme
     assert len(rows) == 1 + 3
+
+
+def test_grid_cells_and_headings_made_once_still_follow_each_change(teacher, school):
+    """The grid's cells and column headings are made once and reused across requests, yet the next request
+    shows a pupil's new step, their completion and newly set work."""
+    lesson = catalogue().lessons["ks2-safe"]
+    url = f"/teacher/classes/{school.ks2.id}/progress"
+
+    def cell_of(pupil) -> str:
+        page = teacher.get(url).get_data(as_text=True)
+        heading = page[page.index("<thead>"):page.index("</thead>")].split("</th>")
+        column = next(i for i, h in enumerate(heading) if lesson.title in h)
+        row = page.split(f">{pupil.display_name}</a></th>")[1].split("</tr>")[0]
+        return row.split("</td>")[column - 1], heading[column]
+
+    assert "Not started" in cell_of(school.pupil)[0]
+    progress = LessonProgress(pupil_id=school.pupil.id, lesson_id=lesson.id, content_version=1, step=1)
+    db.session.add(progress)
+    db.session.commit()
+    assert f"Step 2 of {len(lesson.steps)}" in cell_of(school.pupil)[0]
+    progress.completed_at = utcnow()
+    db.session.commit()
+    cell, heading = cell_of(school.pupil)
+    assert "cell-done" in cell and "Done" in cell and "Step" not in cell
+    assert "Set" not in heading
+    teacher.post(f"/teacher/classes/{school.ks2.id}/work", data={"activity": f"lesson:{lesson.id}"})
+    assert "Lesson · Set" in cell_of(school.pupil)[1]
 
 
 def test_grid_filters_by_smart_letter_and_set_work(teacher, school):

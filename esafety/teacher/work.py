@@ -1,7 +1,6 @@
 """Teacher views: set work, the progress grid, misconceptions and curriculum coverage."""
 
 from flask import abort, flash, redirect, render_template, url_for
-from markupsafe import Markup
 from flask_login import current_user
 
 from .. import progress, tallies
@@ -60,32 +59,7 @@ def class_progress(class_id: int):
     filters, grid = grid_for(school_class)
     chart = progress.weekly_counts(grid.completed)  # the grid has read every lesson row of the class
     return render_template("teacher/progress.html", school_class=school_class, grid=grid, filters=filters,
-                           rows=grid_rows_html(grid), chart=chart, chart_max=max([c for _, c in chart] + [1]))
-
-
-def grid_rows_html(grid: progress.Grid) -> list[tuple]:
-    """Each pupil with the table cells of their row, as HTML made once per distinct cell ("Done", "Step 2 of 7",
-    "Best 80%"...): a class of 30 by 22 activities is 660 cells, and a template loop over them cost as much
-    as the rest of the page. Each cell says its state in words as well as with its icon."""
-    icons = {"done": url_for("static", filename="img/state-done.svg"),
-             "started": url_for("static", filename="img/state-started.svg")}
-    made: dict[tuple[str, str], Markup] = {}
-
-    def cell_html(cell: progress.Cell) -> Markup:
-        key = (cell.state, cell.text)
-        html = made.get(key)
-        if html is None:  # Markup.format escapes each value
-            if cell.state in icons:
-                html = Markup('<td class="cell cell-{}"><img src="{}" alt="" width="16" height="16"> {}</td>').format(
-                    cell.state, icons[cell.state], cell.text)
-            else:
-                html = Markup('<td class="cell cell-{}">–<span class="visually-hidden">Not started</span></td>').format(
-                    cell.state)
-            made[key] = html
-        return html
-
-    return [(pupil, Markup("").join(map(cell_html, cells))) for pupil, cells in grid.rows()]
-
+                           chart=chart, chart_max=max([c for _, c in chart] + [1]))
 
 
 @bp.get("/classes/<int:class_id>/misconceptions")
