@@ -26,12 +26,19 @@ def my_classes(include_archived: bool = False) -> list[SchoolClass]:
                                                   SchoolClass.name)))
 
 
+# One query for the class and the rule (built once: every class page runs it). It used to load the class and
+# then every teacher's whole account to look for mine among them.
+_MY_CLASS = sa.select(SchoolClass).where(
+    SchoolClass.id == sa.bindparam("class_id"), SchoolClass.school_id == sa.bindparam("school_id"),
+    sa.or_(sa.bindparam("admin", type_=sa.Boolean),
+           sa.exists().where(class_teacher.c.class_id == SchoolClass.id, class_teacher.c.user_id == sa.bindparam("me"))))
+
+
 def my_class_or_404(class_id: int) -> SchoolClass:
     """This class is one of mine (a teacher's own, or any class of an admin's school; archived ones too)."""
-    school_class = db.session.get(SchoolClass, class_id)
-    if school_class is None or school_class.school_id != current_user.school_id:
-        abort(404)
-    if not current_user.is_admin and current_user.id not in {t.id for t in school_class.teachers}:
+    school_class = db.session.scalar(_MY_CLASS, {"class_id": class_id, "school_id": current_user.school_id,
+                                                 "admin": bool(current_user.is_admin), "me": current_user.id})
+    if school_class is None:
         abort(404)
     return school_class
 
