@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import activities, cli, content, database, devices, errors, security, templating, throttle
+from . import activities, cli, content, csrf_tokens, database, devices, errors, security, templating, throttle
 from .config import ENVIRONMENTS, ConfigError, defaults, secret_key_for
 from .extensions import csrf, db, login_manager, migrate
 
@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     throttle.init_app(app)
     devices.init_app(app)
     content.init_app(app)

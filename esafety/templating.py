@@ -23,10 +23,11 @@ def init_app(app: Flask) -> None:
     def remembering_url_for(endpoint: str, **values) -> str:
         """url_for, remembered per endpoint, values and script root (relative endpoints, _external, _scheme and
         _method addresses, and values that cannot be a key, are built afresh each time)."""
-        if not has_request_context() or endpoint.startswith(".") or any(
-                name.startswith("_") and name != "_anchor" for name in values):
+        if not has_request_context() or endpoint[0] == "." or (values and any(
+                name[0] == "_" and name != "_anchor" for name in values)):
             return url_for(endpoint, **values)
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        # Most addresses on a page (the stylesheet, the menu, the footer) have no values: no sort for them.
+        key = (request.script_root, endpoint, *sorted(values.items())) if values else (request.script_root, endpoint)
         try:
             return remembered[key]
         except KeyError:

@@ -148,3 +148,44 @@ def test_two_instances_share_sessions_and_sign_out(app, database_url, tmp_path):
         assert fresh.request("GET", "/teacher/", port=a.port)[0] == 200
         logs = a.log.read_text() + b.log.read_text()
     assert "Traceback" not in logs, logs[-2000:]
+
+
+def test_sqlite_writers_queue_on_the_lock_file_and_always_let_go(app, school):
+    """On SQLite a writing transaction holds the writer lock file beside the database from its BEGIN IMMEDIATE
+    to its end, so the next writer starts as soon as it is free; a commit, a rollback after a failed write and
+    a reader never leave it held (a held lock would make every pupil's next save wait)."""
+    import fcntl
+    import os
+
+    from esafety import database
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the writer lock is SQLite's (PostgreSQL locks rows)")
+    path = database.writer_lock_path(db.engine.url.database)
+
+    def free() -> bool:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+
+    pupil_id = school.pupil.id
+    db.session.remove()
+    with database.writing():
+        db.session.execute(sa.update(User).where(User.id == pupil_id).values(name="Ada"))
+        assert not free()  # held while the write is open
+        db.session.commit()
+    assert free()
+    with database.writing():
+        db.session.execute(sa.update(User).where(User.id == pupil_id).values(name="Ada"))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.insert(User).values(id=pupil_id, kind="pupil", name="Twin"))
+        db.session.rollback()
+    assert free()
+    db.session.scalar(sa.select(User.name).where(User.id == pupil_id))  # a read takes no writer lock
+    assert free()
+    db.session.rollback()

@@ -2,11 +2,13 @@
 that never produces a 500 or a stack trace."""
 
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from . import factories, pages
 from .matrix import ROLES, users as _users, values as _values
 
 NASTY = ["", " ", "0", "-1", "99999999999999999999", "1e9", "null", "[]", "{}", "<script>alert(1)</script>",
@@ -201,3 +203,23 @@ def test_fuzzed_query_strings_and_ids_never_crash(app_for_fuzz, data):
     role = data.draw(st.sampled_from(list(clients)))
     response = clients[role].get(path, query_string=query)
     assert response.status_code < 500, f"GET {path} {query!r} as {role} gave {response.status_code}"
+
+
+def test_a_form_signed_a_while_ago_still_submits(csrf_app, school, monkeypatch):
+    """Pages shown within a minute carry the same signed token (signed once, not per page); a minute later a
+    new one is signed, and a form still open from before is accepted all the same."""
+    from esafety import csrf_tokens
+
+    client = csrf_app.test_client()
+    teacher = school.teacher
+    login = pages.csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": teacher.email, "password": factories.PASSWORD, "csrf_token": login})
+    first = pages.csrf_token(client.get("/teacher/").get_data(as_text=True))
+    assert first and pages.csrf_token(client.get("/teacher/").get_data(as_text=True)) == first
+    wall, monotonic = time.time() + 61, time.monotonic() + csrf_tokens.SIGN_AGAIN_AFTER + 1
+    monkeypatch.setattr(time, "time", lambda: wall)  # a minute later, for the signature's time too
+    monkeypatch.setattr(time, "monotonic", lambda: monotonic)
+    second = pages.csrf_token(client.get("/teacher/").get_data(as_text=True))
+    assert second and second != first
+    response = client.post("/logout", data={"csrf_token": first})  # the form from the older page
+    assert response.status_code == 302 and client.get("/teacher/").status_code == 302  # signed out

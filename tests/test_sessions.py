@@ -253,3 +253,43 @@ def test_archiving_a_class_ends_its_pupils_sessions(app, client, school, sign_in
     sign_in(teacher, school.teacher)
     teacher.post(f"/teacher/classes/{school.ks2.id}/archive")
     assert client.get("/pupil/").status_code == 302
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("esafety_session").value
+
+
+def test_a_remembered_session_cookie_is_still_checked_every_time(client, school, sign_in):
+    """A worker remembers a cookie it has verified, but an altered copy of it is refused, and so is the very same
+    cookie once its pupil has signed out (the session version moved on)."""
+    sign_in(client, school.pupil)
+    assert client.get("/pupil/").status_code == 200
+    genuine = _session_cookie(client)
+    assert client.get("/pupil/").status_code == 200  # the remembered cookie
+    payload, _, signature = genuine.rpartition(".")
+    client.set_cookie("esafety_session", payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:])
+    assert client.get("/pupil/").status_code == 302  # to sign-in
+    client.set_cookie("esafety_session", genuine)
+    assert client.get("/pupil/").status_code == 200
+    client.post("/logout")
+    client.set_cookie("esafety_session", genuine)  # replayed, say from a copy taken before sign-out
+    response = client.get("/pupil/")
+    assert response.status_code == 302 and "/pupil/login" in response.headers["Location"]
+
+
+def test_a_remembered_session_cookie_still_expires(client, school, sign_in, monkeypatch):
+    """A cookie older than the session lifetime is refused even by a worker that remembers verifying it."""
+    from esafety import session_cookie
+
+    sign_in(client, school.teacher)
+    assert client.get("/teacher/").status_code == 200
+    later = session_cookie.time.time() + 8 * 3600 + 60
+
+    class Later:
+        @staticmethod
+        def time():
+            return later
+
+    monkeypatch.setattr(session_cookie, "time", Later)
+    response = client.get("/teacher/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
