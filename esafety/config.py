@@ -31,6 +31,7 @@ def defaults(instance_path: str) -> dict:
         "ESAFETY_ENV": env,
         "SECRET_KEY": os.environ.get("ESAFETY_SECRET_KEY") or os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        # Connections are checked before use (idle ones: esafety/database.py), as a server can drop them.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: HttpOnly, SameSite, Secure in production (set from the final ESAFETY_ENV in
         # register_config, so a test's override of the environment is honoured). The cookie's own expiry is

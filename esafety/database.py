@@ -175,19 +175,48 @@ def _create_private_sqlite_file(url: str) -> None:
     os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+# A server's connection can be dropped under the app (the server restarted, an idle connection closed): a
+# connection is pinged before use when it has been idle this long. One in steady use (a busy lesson) is not:
+# pinging on every checkout was a round trip on every request. A drop while requests are flowing fails the
+# request that meets it, as it would with a ping, and SQLAlchemy then replaces every connection of the pool.
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_idle_connections(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        returned = record.info.get("returned_at")
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("the database dropped this connection")  # the pool connects anew
+
+    @sa.event.listens_for(engine, "checkin")
+    def note_return(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+
 def init_app(app: Flask) -> None:
-    """Bind the database and tune SQLite."""
+    """Bind the database, tune SQLite, and ping a server's idle connections before use."""
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    server_pings = options.get("pool_pre_ping", False)
+    # Our own ping (of idle connections) stands in for SQLAlchemy's before every checkout; a file (SQLite)
+    # cannot drop a connection at all.
+    options = {**options, "pool_pre_ping": False}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-        # A file cannot drop a connection: the ping before each request's checkout would only cost time.
-        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **options, "pool_pre_ping": False,
-            "connect_args": {**options.get("connect_args", {}), "factory": WriterLockedConnection}}
+        options["connect_args"] = {**options.get("connect_args", {}), "factory": WriterLockedConnection}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        elif server_pings:
+            _ping_idle_connections(db.engine)
 
 
 def is_healthy() -> bool:

@@ -92,3 +92,29 @@ def test_pages_have_no_inline_scripts_or_styles(client):
     """Nothing on a page needs 'unsafe-inline': scripts and styles come from static files."""
     html = client.get("/").get_data(as_text=True)
     assert "<script>" not in html and "style=" not in html and "<style" not in html
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(app, client, school, sign_in, monkeypatch):
+    """After the database server drops the app's idle connections (a restart, an idle timeout), the next page
+    still loads: an idle connection is pinged before use and replaced, not handed to the request broken."""
+    import sqlalchemy as sa
+
+    from esafety import database
+    from esafety.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a file database cannot drop a connection")
+    sign_in(client, school.teacher)
+    assert client.get("/teacher/").status_code == 200
+    with app.app_context():
+        pool_engine = db.engine
+    server = sa.create_engine(pool_engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with server.connect() as connection:
+        dropped = connection.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    server.dispose()
+    assert dropped >= 1
+    monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # every connection counts as idle
+    response = client.get("/teacher/")
+    assert response.status_code == 200 and "Sign out" in response.get_data(as_text=True)
