@@ -154,7 +154,7 @@ def coverage_group():
 @coverage_group.command("rebuild")
 @click.option("--all", "every", is_flag=True, help="Recount every school, not only those whose tallies are stale.")
 @click.option("--check", is_flag=True, help="Count every school live and compare, changing nothing; exits 1 if "
-                                            "any stored tally differs.")
+                                            "any stored tally or pupil count differs.")
 def coverage_rebuild(every: bool, check: bool):
     """Recount stale coverage tallies from the completions: after an upgrade, a content deploy (a changed
     curriculum mapping leaves tallies stale, and pages count live until this runs) or a bulk import."""
@@ -165,7 +165,7 @@ def coverage_rebuild(every: bool, check: bool):
         problems = tallies.differences()
         for problem in problems:
             click.echo(problem)
-        click.echo(f"{len(problems)} stored tallies differ from a live count.")
+        click.echo(f"{len(problems)} stored tallies or pupil counts differ from a live count.")
         sys.exit(1 if problems else 0)
     schools = tallies.rebuild(db.session.scalars(sa.select(School.id)).all() if every else None)
     click.echo(f"Recounted the coverage tallies of {schools} school(s).")

@@ -418,14 +418,18 @@ class CoverageTally(db.Model):
 
 
 class CoverageStamp(db.Model):
-    """Which content mapping a school's coverage tallies were counted under. A school without one, or with
-    another mapping's, is counted live from its completions until `flask coverage rebuild` recounts it."""
+    """Which content mapping a school's coverage tallies were counted under, and how many pupils they count. A
+    school without one, with another mapping's or with no pupil count, is counted live from its completions
+    until `flask coverage rebuild` recounts it."""
 
     __tablename__ = "coverage_stamp"
 
     school_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
     mapping: so.Mapped[str] = so.mapped_column(sa.String(64))  # tallies.mapping_fingerprint of the content
     counted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # progress.school_pupils counted, kept exact with the tallies (tallies.py); empty when not yet counted (a
+    # stamp from before revision 0010), which makes the school stale.
+    pupils: so.Mapped[int | None]
 
 
 class CheckRound(db.Model):

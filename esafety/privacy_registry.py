@@ -173,10 +173,11 @@ REGISTRY: dict[str, Table] = {
         }),
     "coverage_stamp": Table(
         "Which content mapping a school's coverage counts were made under, so a changed mapping is never "
-        "reported from old counts.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
+        "reported from old counts, and how many pupils they count.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
             "school_id": c("The school counted."),
             "mapping": c("A fingerprint of the lessons' and quizzes' curriculum mapping at the count."),
             "counted_at": c("When the school was last recounted in full."),
+            "pupils": c("How many of the school's pupils its coverage counts (a number, no pupil named)."),
         }),
     "lesson_progress": Table(
         "How far a pupil got in each lesson, to carry on and to report curriculum coverage.", WHILE_PUPIL,

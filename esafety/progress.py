@@ -423,9 +423,9 @@ def framework_summary(framework, statements: list, reached: set[str], shares: in
     """A framework's summary from its shown statements, the ids of those at least one pupil covered and the
     sum of their shares: one summary whether the figures come from a report's rows or straight from the stored
     tallies (tallies.summaries_for_schools)."""
-    return FrameworkSummary(framework, len(statements), sum(1 for s in statements if s.id in reached),
-                            round(shares / len(statements)) if statements else 0,
-                            tuple(s for s in statements if s.id not in reached), pupils if statements else 0)
+    gaps = tuple(s for s in statements if s.id not in reached)
+    return FrameworkSummary(framework, len(statements), len(statements) - len(gaps),
+                            round(shares / len(statements)) if statements else 0, gaps, pupils if statements else 0)
 
 
 def summarise(report: list[tuple]) -> list[FrameworkSummary]:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from esafety import bulk_seed, tallies
 from esafety.content import catalogue
 from esafety.extensions import db
-from esafety.models import CoverageTally, LessonProgress, School, User
+from esafety.models import CoverageStamp, CoverageTally, LessonProgress, School, User
 
 
 def test_seed_school_reports_what_it_wrote_and_leaves_the_ids_free_for_the_app(app):
@@ -30,6 +30,7 @@ def test_seed_school_reports_what_it_wrote_and_leaves_the_ids_free_for_the_app(a
     assert done > 0
     # Their coverage tallies were counted with them: fresh, and equal to a live count.
     assert tallies.stale_schools() == [] and tallies.differences([first.id, second.id]) == []
+    assert [db.session.get(CoverageStamp, info.id).pupils for info in (first, second)] == [9, 6]
     assert db.session.scalar(sa.select(sa.func.sum(CoverageTally.covered)).where(CoverageTally.school_id == second.id))
     school = School(name="Added Later")
     db.session.add(school)

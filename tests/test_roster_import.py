@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from esafety import demo
+from esafety import demo, progress, tallies
 from esafety.extensions import db
-from esafety.models import AuditLog, SchoolClass, User
+from esafety.models import AuditLog, CoverageStamp, SchoolClass, User
 from esafety.roster import FileProblem, Table, auto_mapping, check_rows, parse_year, read_csv, which_mis
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mis"
@@ -92,6 +92,11 @@ def test_each_mis_export_imports_into_the_demo_school_once(app, oakfield, sign_i
         assert set(names) <= _class_pupils(class_name), class_name
     imported = db.session.scalars(sa.select(User).where(User.mis_id_hash.is_not(None))).all()
     assert len(imported) == total and all(len(p.last_initial) == 1 and len(p.mis_id_hash) == 64 for p in imported)
+    # The school's stored coverage counts the new pupils (one bulk INSERT, which no flush sees).
+    school_id = imported[0].school_id
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(progress.school_pupils([school_id])))
+    assert db.session.get(CoverageStamp, school_id).pupils == counted
+    assert tallies.stale_schools() == [] and tallies.differences() == []
     assert not any(h in p.mis_id_hash for p in imported for h in ("004211", "51873", "B10452", "SP-3301"))
     after_first = _snapshot()
     audit_rows = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))

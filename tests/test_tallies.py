@@ -1,5 +1,6 @@
-"""Stored coverage tallies always equal a count from the completions: after completions, moves, leavers,
-deletions, archived classes and a re-mapped curriculum, through the app's own write paths."""
+"""Stored coverage tallies and pupil counts always equal a count from the completions and pupils: after
+completions, new pupils, moves, leavers, deletions, archived classes and a re-mapped curriculum, through the
+app's own write paths."""
 
 import dataclasses
 from datetime import datetime
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from esafety import progress, tallies
 from esafety.content import catalogue
 from esafety.extensions import db
-from esafety.models import CoverageStamp, CoverageTally, LessonProgress, User
+from esafety.models import CoverageStamp, CoverageTally, LessonProgress, School, SchoolClass, User
 from esafety.privacy import erase_pupil
 
 from . import factories
@@ -38,10 +39,21 @@ def covered(school_id, statement_id):
     return next(s.covered for _, rows in report for s in rows if s.statement.id == statement_id)
 
 
+def stored_pupils(school_id):
+    """The pupils the school's stamp says it counts, as stored (not the session's copy)."""
+    return db.session.scalar(sa.select(CoverageStamp.pupils).where(CoverageStamp.school_id == school_id))
+
+
+def live_pupils(school_id):
+    """The pupils the school counts, by the one rule."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(progress.school_pupils([school_id])))
+
+
 def assert_in_step(school_id):
-    """The stored tallies are fresh and equal a live count."""
+    """The stored tallies and pupils are fresh and equal a live count."""
     assert tallies.differences([school_id]) == []
     assert tallies.stale_schools() == []
+    assert stored_pupils(school_id) == live_pupils(school_id)
     assert shown(school_id) == counted_live(school_id)
 
 
@@ -106,6 +118,36 @@ def test_an_archived_class_leaves_the_figures_and_comes_back_when_restored(app, 
     assert_in_step(school_id)
 
 
+def test_new_pupils_are_counted_as_they_join(app, school):
+    """A pupil added to a class, a new class with its pupils, a new school with its own, and a pupil added to an
+    archived class (not counted) each leave the stored pupil count equal to a live count."""
+    school_id = school.school.id
+    factories.complete_lesson(school.pupil, "ks2-reliable")
+    before = live_pupils(school_id)
+    assert stored_pupils(school_id) == before
+    factories.make_pupil(school.ks2, "Nia", "N")  # flushed, not committed: the count is right at once
+    assert stored_pupils(school_id) == before + 1
+    db.session.commit()
+    assert_in_step(school_id)
+    db.session.add(SchoolClass(school_id=school_id, name="Year 3 Elm", year_group=3, pupils=[
+        User(school_id=school_id, kind="pupil", name=name, last_initial="E") for name in ("Ada", "Bo")]))
+    db.session.commit()
+    assert stored_pupils(school_id) == before + 3
+    assert_in_step(school_id)
+    school.ks1.archived_at = datetime(2026, 7, 20)
+    db.session.commit()
+    factories.make_pupil(school.ks1, "Cy", "C")
+    db.session.commit()
+    assert_in_step(school_id)
+    new_school = School(name="Hawthorn Primary")
+    new_class = SchoolClass(school=new_school, name="Year 1 Oak", year_group=1)
+    db.session.add(User(school=new_school, school_class=new_class, kind="pupil", name="Dot", last_initial="D"))
+    db.session.commit()
+    assert stored_pupils(new_school.id) == 1
+    assert_in_step(new_school.id)
+    assert covered(school_id, "comp-ks2-5") == 1
+
+
 def test_completions_written_through_the_orm_recount_the_school(app, school):
     """A completion the ORM writes (the demo school, an import) is counted without a call to `record`."""
     lesson = catalogue().lessons["ks2-tell"]
@@ -129,19 +171,19 @@ def test_a_remapped_curriculum_is_counted_live_until_rebuilt_then_stored_again(a
         found = shown(school_id, remapped)
     assert found == counted_live(school_id, remapped)
     assert dict((s, c) for s, c, *_ in found)["rshe2025-hpp-3"] == 1
-    assert len(stale_reads) == 4  # pupils, stamp, and the live count's two
+    assert len(stale_reads) == 4  # stamp, pupils, and the live count's two
     assert tallies.stale_schools(remapped) == [school_id]
     assert tallies.rebuild(catalogue=remapped) == 1
     assert tallies.stale_schools(remapped) == []
     assert tallies.differences([school_id], remapped) == []
     with queries() as fresh_reads:
         assert shown(school_id, remapped) == found
-    assert len(fresh_reads) == 2
+    assert len(fresh_reads) == 1  # stamp and tallies, pupils included
 
 
 def test_a_school_from_before_the_tallies_is_counted_live_then_rebuilt(app, school):
     """A school with no stamp (made before revision 0009) shows live figures; `flask coverage rebuild` stores
-    them, and `--check` finds a corrupted tally."""
+    them, and `--check` finds a corrupted tally or pupil count."""
     school_id = school.school.id
 
     def cli(*args):
@@ -163,6 +205,33 @@ def test_a_school_from_before_the_tallies_is_counted_live_then_rebuilt(app, scho
     assert result.exit_code == 1 and "comp-ks2-5: stored 9" in result.output
     assert cli("coverage", "rebuild", "--all").exit_code == 0
     assert covered(school_id, "comp-ks2-5") == 1
+    db.session.execute(sa.update(CoverageStamp).values(pupils=99))
+    db.session.commit()
+    result = cli("coverage", "rebuild", "--check")
+    assert result.exit_code == 1 and f"school {school_id}: stored 99 pupils, counted {live_pupils(school_id)}" \
+        in result.output
+
+
+def test_a_stamp_without_its_pupil_count_is_counted_live_until_rebuilt(app, school, queries):
+    """A stamp with no pupil count (one from before revision 0010) makes the school stale: its pages count
+    pupils and tallies live, never a missing figure, until the rebuild stores them; a fresh school's page then
+    reads its stamp alone."""
+    school_id = school.school.id
+    factories.complete_lesson(school.pupil, "ks2-reliable")
+    expected = shown(school_id)
+    db.session.execute(sa.update(CoverageStamp).values(pupils=None))
+    db.session.commit()
+    assert tallies.stale_schools() == [school_id]
+    with queries() as stale_reads:
+        found = shown(school_id)
+    assert found == expected == counted_live(school_id)
+    assert len(stale_reads) == 4  # stamp, pupils, and the live count's two
+    assert tallies.summaries_for_schools([school_id])[school_id][0].pupils == live_pupils(school_id)
+    assert tallies.rebuild() == 1
+    assert_in_step(school_id)
+    with queries() as fresh_reads:
+        assert shown(school_id) == expected
+    assert len(fresh_reads) == 1
 
 
 def test_the_school_coverage_page_reads_the_stored_tallies(client, school, sign_in, queries):

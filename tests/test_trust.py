@@ -98,7 +98,8 @@ def test_coverage_for_schools_equals_each_schools_own_coverage(trust_world):
 
 def test_the_trust_pages_summaries_equal_those_of_each_schools_full_report(trust_world):
     """The trust page's figures, summed from the stored tallies without a report, are exactly the summary of
-    each school's full coverage report: for fresh schools, a stale one (counted live) and one with no pupils."""
+    each school's full coverage report: for fresh schools, stale ones (another mapping, or no stored pupil count:
+    counted live) and one with no pupils."""
     stale = db.session.get(CoverageStamp, trust_world.birch.id)
     ids = [trust_world.school.id, trust_world.birch.id, trust_world.elm.id]
 
@@ -111,9 +112,11 @@ def test_the_trust_pages_summaries_equal_those_of_each_schools_full_report(trust
     assert any(item.reached for item in summed[trust_world.birch.id])
     assert all(item.pupils == 0 and item.reached == 0 for item in summed[trust_world.elm.id])
     stale.mapping = ""
+    db.session.get(CoverageStamp, trust_world.school.id).pupils = None
     db.session.commit()
-    summed, expected = both()
-    assert summed == expected and any(item.reached for item in summed[trust_world.birch.id])
+    assert tallies.stale_schools() == [trust_world.school.id, trust_world.birch.id]
+    again, expected = both()
+    assert again == expected == summed and any(item.reached for item in summed[trust_world.birch.id])
 
 
 def test_the_trust_page_runs_the_same_number_of_queries_for_two_to_five_schools(trust_client, trust_world, queries):
