@@ -182,11 +182,24 @@ def _create_private_sqlite_file(url: str) -> None:
 PING_AFTER_IDLE = 1.0  # seconds
 
 
-def _ping_idle_connections(engine: sa.Engine) -> None:
+def _configure_server(engine: sa.Engine, ping: bool) -> None:
+    """A server database's connections, as each is taken from the pool for a request (one listener does both,
+    as each event costs a dispatch on every request):
+
+    - read requests run each statement on its own, with no BEGIN and no ROLLBACK: on READ COMMITTED every
+      statement sees what was committed when it starts, in a transaction or not, so a transaction would only add
+      two round trips to every page. Requests that write (POSTs, and the reads that write an audit record:
+      wants_write_lock) keep theirs; so does everything outside a request;
+    - a connection idle for PING_AFTER_IDLE is pinged first (when the app pings at all: pool_pre_ping).
+    """
+
     @sa.event.listens_for(engine, "checkout")
-    def ping_if_idle(dbapi_connection, record, _proxy):
+    def on_checkout(dbapi_connection, record, _proxy):
+        reading = has_request_context() and not wants_write_lock()
+        if dbapi_connection.autocommit != reading:
+            dbapi_connection.autocommit = reading  # a client-side switch: no transaction is open at checkout
         returned = record.info.get("returned_at")
-        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE:
+        if not ping or (returned is not None and time.monotonic() - returned < PING_AFTER_IDLE):
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
@@ -215,8 +228,8 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
-        elif server_pings:
-            _ping_idle_connections(db.engine)
+        else:
+            _configure_server(db.engine, ping=server_pings)
 
 
 def is_healthy() -> bool:
