@@ -31,7 +31,8 @@ def my_classes(include_archived: bool = False) -> list[SchoolClass]:
 _MY_CLASS = sa.select(SchoolClass).where(
     SchoolClass.id == sa.bindparam("class_id"), SchoolClass.school_id == sa.bindparam("school_id"),
     sa.or_(sa.bindparam("admin", type_=sa.Boolean),
-           sa.exists().where(class_teacher.c.class_id == SchoolClass.id, class_teacher.c.user_id == sa.bindparam("me"))))
+           sa.exists().where(class_teacher.c.class_id == SchoolClass.id,
+                             class_teacher.c.user_id == sa.bindparam("me"))))
 
 
 def my_class_or_404(class_id: int) -> SchoolClass:

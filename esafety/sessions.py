@@ -119,7 +119,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # Flask-Login's "basic" protection only marks a permanent session as not fresh when the browser's address or
+    # user agent changes, and nothing here asks whether a session is fresh: it hashed both on every request for
+    # nothing. A stolen or stale session is refused by its server-side version (load_user) and lifetime instead.
+    login_manager.session_protection = None
     session_cookie.init_app(app)
     app.before_request(enforce_session_lifetime)
     app.before_request(hold_at_second_factor)

@@ -59,6 +59,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["card_items"] = card_items
     app.jinja_env.globals["coverage_rows"] = _coverage_rows(app.jinja_env.globals["statement_html"])
     app.jinja_env.globals["trust_rows"] = _trust_rows(remembering_url_for)
+    parts = {name: _remembered_macro(app, "_site.html", name)
+             for name in ("head", "brand", "signed_out_nav", "tell_button", "footer")}
+    # The page frame's parts that are the same for everyone (base.html), by name.
+    app.jinja_env.globals["site_part"] = lambda name: parts[name]()
     app.jinja_env.globals["taught_by"] = taught_by
 
 

@@ -70,6 +70,9 @@ class Catalogue:
     readability: dict[str, float] = field(default_factory=dict)
     guides: dict[str, Guide] = field(default_factory=dict)
     scheme: Scheme | None = None
+    # Each key stage's and year group's lists, sorted once: the content never changes once loaded, and every
+    # pupil page asked for them afresh.
+    _lists: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def frameworks_by_key(self) -> dict[str, Framework]:
@@ -78,19 +81,25 @@ class Catalogue:
 
     def lessons_for(self, key_stage: str, year_group: int | None = None) -> list[Lesson]:
         """The pupil lessons of one key stage (and year group, when given), SMART lessons first, in SMART order."""
-        order = "SMART"
-        return sorted(
-            (lesson for lesson in self.lessons.values()
-             if lesson.key_stage == key_stage and lesson.for_year(year_group)),
-            key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title),
-        )
+        key = ("lessons", key_stage, year_group)
+        if key not in self._lists:
+            order = "SMART"
+            self._lists[key] = tuple(sorted(
+                (lesson for lesson in self.lessons.values()
+                 if lesson.key_stage == key_stage and lesson.for_year(year_group)),
+                key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title),
+            ))
+        return list(self._lists[key])
 
     def quizzes_for(self, key_stage: str, year_group: int | None = None) -> list:
         """The quizzes of one key stage (and year group, when given): age quizzes first, then scenarios by SMART letter."""
-        return sorted(
-            (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
-            key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title),
-        )
+        key = ("quizzes", key_stage, year_group)
+        if key not in self._lists:
+            self._lists[key] = tuple(sorted(
+                (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
+                key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title),
+            ))
+        return list(self._lists[key])
 
     def activity(self, kind: str, activity_id: str):
         """A lesson or quiz by kind and id, or None."""

@@ -53,11 +53,10 @@ def home():
                   "quiz": lambda: quiz_state(results.get(activity.id))}
         state = states[assignment.activity_kind]()
         set_work.append((assignment, activity, state))
-    groups = []
-    for letter, name in SMART_NAMES.items():
-        lessons = [(lesson, lesson_state(lesson, progress.get(lesson.id)))
-                   for lesson in content.lessons_for(key_stage, year_group) if lesson.smart == letter]
-        groups.append((letter, name, content.smart_rules.rules[letter], lessons))
+    cards = [(lesson, lesson_state(lesson, progress.get(lesson.id)))
+             for lesson in content.lessons_for(key_stage, year_group)]
+    groups = [(letter, name, content.smart_rules.rules[letter], [card for card in cards if card[0].smart == letter])
+              for letter, name in SMART_NAMES.items()]
     quizzes = [(quiz, quiz_state(results.get(quiz.id))) for quiz in content.quizzes_for(key_stage, year_group)]
     return render_template("pupil/home.html", set_work=set_work, groups=groups, key_stage=key_stage,
                            quizzes=quizzes)
