@@ -127,6 +127,13 @@ def _grid_rows(app: Flask, address):
 _GAP_LABEL = ' <strong class="gap-label">Gap</strong>'
 
 
+def _share_cell(percent: int, after: str = "") -> str:
+    """A share as a bar (hidden from screen readers) and in words, as coverage tables show it."""
+    percent = int(percent)
+    return (f'<td class="bar-cell"><span class="bar" aria-hidden="true"><span class="bar-fill bar-{(percent // 10) * 10}">'
+            f'</span></span> {percent}%{after}</td>')
+
+
 def _coverage_rows(statement_html):
     """A coverage table's body rows as HTML: each statement (its cell made once per statement), how many pupils
     it covers, the share as a bar and in words (a gap is also said in words: never colour alone), and what
@@ -140,9 +147,7 @@ def _coverage_rows(statement_html):
             html.append(
                 f'<tr class="{"gap" if gap else ""}">\n      <td>{statement_html(row.statement)}</td>\n'
                 f'      <td>{int(row.covered)} of {int(row.pupils)}</td>\n'
-                f'      <td class="bar-cell"><span class="bar" aria-hidden="true"><span class="bar-fill bar-'
-                f'{(percent // 10) * 10}"></span></span> {percent}%'
-                f'{_GAP_LABEL if gap else ""}</td>\n'
+                f'      {_share_cell(percent, _GAP_LABEL if gap else "")}\n'
                 f'      <td class="small-print">{taught_by(row.activities)}</td>\n    </tr>')
         # Every part is a number, a fixed string, or Markup made from escaped content.
         return Markup("\n    ".join(html))  # nosec B704
@@ -178,8 +183,7 @@ def _trust_rows(address):
             rows.append(
                 f'<tr class="{"gap" if item.reached == 0 else ""}">\n      <th scope="row">{name}</th>\n'
                 f'      <td>{int(item.pupils)}</td>\n      <td>{int(item.reached)} of {int(item.statements)}</td>\n'
-                f'      <td class="bar-cell"><span class="bar" aria-hidden="true"><span class="bar-fill bar-'
-                f'{(item.average // 10) * 10}"></span></span> {int(item.average)}%</td>\n      <td>{gap_cell}</td>\n'
+                f'      {_share_cell(item.average)}\n      <td>{gap_cell}</td>\n'
                 f'      <td><a href="{escape(address("trust.school_admins", school_id=school.id))}">Manage<span '
                 f'class="visually-hidden"> {name} admins</span></a></td>\n    </tr>')
         # Every part is a number, a fixed string, or escaped above.
