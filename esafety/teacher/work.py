@@ -59,7 +59,7 @@ def class_progress(class_id: int):
     filters, grid = grid_for(school_class)
     chart = progress.weekly_counts(grid.completed)  # the grid has read every lesson row of the class
     return render_template("teacher/progress.html", school_class=school_class, grid=grid, filters=filters,
-                           chart=chart, chart_max=max([c for _, c in chart] + [1]))
+                           chart=chart)
 
 
 @bp.get("/classes/<int:class_id>/misconceptions")
