@@ -107,26 +107,21 @@ class WriterLockedConnection(sqlite3.Connection):
 
     writer_lock: WriterLock | None = None
 
-    def commit(self) -> None:
+    def _ending(self, end, let_go: str) -> None:
         try:
-            super().commit()
+            end()
         finally:
             if self.writer_lock:
-                self.writer_lock.release()
+                getattr(self.writer_lock, let_go)()
+
+    def commit(self) -> None:
+        self._ending(super().commit, "release")
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            if self.writer_lock:
-                self.writer_lock.release()
+        self._ending(super().rollback, "release")
 
     def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            if self.writer_lock:
-                self.writer_lock.close()
+        self._ending(super().close, "close")
 
 
 def writer_lock_path(database: str) -> str:

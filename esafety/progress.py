@@ -326,14 +326,19 @@ def frameworks_in_force(catalogue: Catalogue, day: date | None = None) -> list:
 def statement_activities(catalogue: Catalogue, key_stage: str | None = None,
                          year_group: int | None = None) -> dict[str, list[str]]:
     """For each statement id, the lessons and quizzes whose current content maps to it (for a key stage and year
-    group when given): the content side of coverage, read from the catalogue, never stored."""
-    by_statement: dict[str, list[str]] = defaultdict(list)
-    for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
-        if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
-            continue
-        for statement_id in activity.curriculum:
-            by_statement[statement_id].append(activity.id)
-    return by_statement
+    group when given): the content side of coverage, read from the catalogue (once per catalogue), never stored.
+    Read-only: it is shared by every request."""
+
+    def make() -> dict[str, list[str]]:
+        by_statement: dict[str, list[str]] = defaultdict(list)
+        for activity in list(catalogue.lessons.values()) + list(catalogue.quizzes.values()):
+            if key_stage and activity.key_stage != key_stage or not activity.for_year(year_group):
+                continue
+            for statement_id in activity.curriculum:
+                by_statement[statement_id].append(activity.id)
+        return by_statement
+
+    return catalogue.remembered(("statement_activities", key_stage, year_group), make)
 
 
 @dataclass(frozen=True)

@@ -43,19 +43,24 @@ from .database import Prepared
 from .extensions import db
 from .models import CoverageStamp, CoverageTally, LessonProgress, QuizAttempt, School, SchoolClass, User, utcnow
 
-_fingerprints: dict[int, tuple[Catalogue, str]] = {}
-
-
 def mapping_fingerprint(catalogue: Catalogue) -> str:
     """A fingerprint of which activities map to which statements: tallies counted under another are stale."""
-    known = _fingerprints.get(id(catalogue))
-    if known and known[0] is catalogue:
-        return known[1]
-    by_statement = progress.statement_activities(catalogue)
-    text = "\n".join(f"{s}:{','.join(sorted(set(a)))}" for s, a in sorted(by_statement.items()))
-    fingerprint = hashlib.sha256(text.encode()).hexdigest()
-    _fingerprints[id(catalogue)] = (catalogue, fingerprint)
-    return fingerprint
+
+    def make() -> str:
+        by_statement = progress.statement_activities(catalogue)
+        text = "\n".join(f"{s}:{','.join(sorted(set(a)))}" for s, a in sorted(by_statement.items()))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    return catalogue.remembered(("mapping_fingerprint",), make)
+
+
+def _shape(catalogue: Catalogue, frameworks: list | None) -> list[tuple]:
+    """Every school's report shape for these frameworks (those in force today by default), made once per
+    catalogue and set of frameworks: a coverage or trust page worked it out afresh on every view."""
+    frameworks = progress.frameworks_in_force(catalogue) if frameworks is None else frameworks
+    return catalogue.remembered(("report_shape", *(framework.key for framework in frameworks)),
+                                lambda: progress.report_shape(catalogue, progress.statement_activities(catalogue),
+                                                              None, frameworks))
 
 
 def _catalogue(catalogue: Catalogue | None) -> Catalogue:
@@ -88,7 +93,7 @@ def coverage_for_schools(school_ids, catalogue: Catalogue | None = None, framewo
         return {}
     catalogue = _catalogue(catalogue)
     connection = db.session.connection()
-    shape = progress.report_shape(catalogue, progress.statement_activities(catalogue), None, frameworks)
+    shape = _shape(catalogue, frameworks)
     shown = [statement.id for _, statements in shape for statement, _ in statements]
     stored = _stored(connection, school_ids, mapping_fingerprint(catalogue), shown, dates)
     stale = [school_id for school_id in school_ids if school_id not in stored]
@@ -107,7 +112,7 @@ def summaries_for_schools(school_ids, catalogue: Catalogue | None = None,
     stale schools are counted live through coverage_for_schools."""
     school_ids = list(dict.fromkeys(school_ids))
     catalogue = _catalogue(catalogue)
-    shape = progress.report_shape(catalogue, progress.statement_activities(catalogue), None, frameworks)
+    shape = _shape(catalogue, frameworks)
     counts = _counts(db.session.connection(), school_ids, mapping_fingerprint(catalogue)) if school_ids else {}
     stale = [school_id for school_id in school_ids if school_id not in counts]
     live = coverage_for_schools(stale, catalogue, frameworks, dates=False) if stale else {}
@@ -206,9 +211,6 @@ _LOCK_PUPIL_AND_STAMP = sa.text('SELECT u.id FROM "user" u JOIN coverage_stamp s
                                 "WHERE u.id = :pupil FOR UPDATE OF u FOR SHARE OF s")
 
 
-_upserts: dict[tuple[int, str, str], tuple[Catalogue, Prepared | None]] = {}
-
-
 def _inline(ids: list[str]) -> list:
     """Content ids written into the statement itself. A list of values would be an "expanding" parameter,
     which SQLAlchemy re-renders on every run (half the cost of a Finish); the ids are the content's own slugs
@@ -245,10 +247,12 @@ def _newly_covered(activity_id: str, catalogue: Catalogue):
 def _upsert(activity_id: str, catalogue: Catalogue, dialect: str):
     """The one statement that adds a completion of this activity to its school's tallies, built once per
     activity and content (building and walking it cost more than running it)."""
-    key = (id(catalogue), activity_id, dialect)
-    known = _upserts.get(key)
-    if known and known[0] is catalogue:
-        return known[1]
+    return catalogue.remembered(("coverage_upsert", activity_id, dialect),
+                                lambda: _build_upsert(activity_id, catalogue, dialect))
+
+
+def _build_upsert(activity_id: str, catalogue: Catalogue, dialect: str) -> Prepared | None:
+    """The upsert of _upsert, or None for an activity that teaches no statement."""
     names = _newly_covered(activity_id, catalogue)
     statement = None
     if names is not None:
@@ -271,8 +275,6 @@ def _upsert(activity_id: str, catalogue: Catalogue, dialect: str):
                   "first_at": earliest(CoverageTally.first_at, insert.excluded.first_at),
                   "last_at": latest(CoverageTally.last_at, insert.excluded.last_at)})
         statement = Prepared(statement)
-    if len(_upserts) < 2_000:
-        _upserts[key] = (catalogue, statement)
     return statement
 
 

@@ -238,19 +238,15 @@ def state_badge(state: tuple[str, str]) -> Markup:
     return badge
 
 
-_TAUGHT_BY: dict[tuple, tuple[object, Markup]] = {}
-
-
 def taught_by(activities: tuple[str, ...]) -> Markup:
     """The titles of the lessons and quizzes teaching a statement ("No activity yet" when none), made once per
     set of activities and content."""
     content = catalogue()
-    known = _TAUGHT_BY.get(activities)
-    if known and known[0] is content:
-        return known[1]
-    titles = [(content.lessons.get(a) or content.quizzes.get(a)) for a in activities]
-    html = Markup("; ").join(escape(t.title if t else a) for t, a in zip(titles, activities, strict=True)) \
-        if activities else Markup("No activity yet")
-    if len(_TAUGHT_BY) < MAX_REMEMBERED:
-        _TAUGHT_BY[activities] = (content, html)
-    return html
+
+    def make() -> Markup:
+        if not activities:
+            return Markup("No activity yet")
+        titles = [(content.lessons.get(a) or content.quizzes.get(a)) for a in activities]
+        return Markup("; ").join(escape(t.title if t else a) for t, a in zip(titles, activities, strict=True))
+
+    return content.remembered(("taught_by", activities), make)

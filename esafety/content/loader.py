@@ -70,36 +70,36 @@ class Catalogue:
     readability: dict[str, float] = field(default_factory=dict)
     guides: dict[str, Guide] = field(default_factory=dict)
     scheme: Scheme | None = None
-    # Each key stage's and year group's lists, sorted once: the content never changes once loaded, and every
-    # pupil page asked for them afresh.
-    _lists: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # What is worked out from the content alone (remembered): it never changes once loaded.
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def frameworks_by_key(self) -> dict[str, Framework]:
         """Each framework version by its key, e.g. rshe-2025."""
         return {f.key: f for f in self.frameworks}
 
+    def remembered(self, key: tuple, make):
+        """A value worked out from this content alone, made once (by `make()`) and kept for the catalogue's
+        life: pages asked for the same sorted lists and statement maps on every request. Treat it as read-only."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
+
     def lessons_for(self, key_stage: str, year_group: int | None = None) -> list[Lesson]:
         """The pupil lessons of one key stage (and year group, when given), SMART lessons first, in SMART order."""
-        key = ("lessons", key_stage, year_group)
-        if key not in self._lists:
-            order = "SMART"
-            self._lists[key] = tuple(sorted(
-                (lesson for lesson in self.lessons.values()
-                 if lesson.key_stage == key_stage and lesson.for_year(year_group)),
-                key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title),
-            ))
-        return list(self._lists[key])
+        order = "SMART"
+        return list(self.remembered(("lessons", key_stage, year_group), lambda: tuple(sorted(
+            (lesson for lesson in self.lessons.values()
+             if lesson.key_stage == key_stage and lesson.for_year(year_group)),
+            key=lambda lesson: (order.index(lesson.smart), lesson.kind != "smart", lesson.title)))))
 
     def quizzes_for(self, key_stage: str, year_group: int | None = None) -> list:
         """The quizzes of one key stage (and year group, when given): age quizzes first, then scenarios by SMART letter."""
-        key = ("quizzes", key_stage, year_group)
-        if key not in self._lists:
-            self._lists[key] = tuple(sorted(
-                (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
-                key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title),
-            ))
-        return list(self._lists[key])
+        return list(self.remembered(("quizzes", key_stage, year_group), lambda: tuple(sorted(
+            (quiz for quiz in self.quizzes.values() if quiz.key_stage == key_stage and quiz.for_year(year_group)),
+            key=lambda quiz: (QUIZ_ORDER.get(quiz.kind, 1), "SMART".index(quiz.smart), quiz.title)))))
 
     def activity(self, kind: str, activity_id: str):
         """A lesson or quiz by kind and id, or None."""
