@@ -3,6 +3,7 @@
 Settings come from the environment, like the app's own (README, "Running for a school").
 """
 
+import gc
 import os
 
 bind = os.environ.get("ESAFETY_BIND", "127.0.0.1:8000")
@@ -22,6 +23,14 @@ def on_starting(server):
             "worker count sign-in failures on its own (the real limits would be that many times looser). "
             "Set ESAFETY_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (apt-get install redis-server), "
             "or run with ESAFETY_WORKERS=1.")
+
+
+def pre_fork(server, worker):
+    """Leave what the master loaded (the app, its content, its templates, SQLAlchemy's mappings) out of every
+    worker's garbage collection: it lives as long as the worker, yet each full collection walked all of it,
+    and marking it wrote to memory the workers would otherwise share with the master. Python's documented
+    pattern for servers that fork (gc.freeze); 3-5% more pupil pages a second in the benchmark."""
+    gc.freeze()
 
 
 def post_fork(server, worker):

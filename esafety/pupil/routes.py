@@ -9,8 +9,8 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    NotAChoice, check_order, chosen_answer, furthest_step, lesson_states, press, progress_in, quiz_summaries,
-    step_allowed,
+    NotAChoice, check_order, chosen_answer, furthest_step, lesson_states, place_in, press, progress_in,
+    quiz_summaries, step_allowed,
 )
 from ..assignments import set_for_class
 from . import bp
@@ -66,7 +66,7 @@ def home():
 def lesson(lesson_id: str):
     """Open a lesson where the pupil left off (a finished lesson opens at the start, to look back at)."""
     lesson = my_lesson_or_404(lesson_id)
-    row = progress_in(current_user.id, lesson.id)
+    row = place_in(current_user.id, lesson.id)
     number = 1 if row is None or row.completed_at else furthest_step(lesson, row) + 1
     return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=number))
 
@@ -77,7 +77,8 @@ def lesson_step(lesson_id: str, number: int):
     lesson = my_lesson_or_404(lesson_id)
     if not 1 <= number <= len(lesson.steps):
         abort(404)  # no such step
-    row = progress_in(current_user.id, lesson.id)
+    # Showing a step only reads where the pupil is; pressing on it changes the row.
+    row = (progress_in if request.method == "POST" else place_in)(current_user.id, lesson.id)
     elsewhere = step_allowed(lesson, row, number - 1)
     if elsewhere is not None:
         return redirect(url_for("pupil.lesson_step", lesson_id=lesson.id, number=elsewhere))
