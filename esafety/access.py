@@ -6,6 +6,7 @@ signed-in person may touch inside it. Each answers 404 for anything else, so a g
 """
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort
 from flask_login import current_user
 
@@ -117,9 +118,10 @@ def my_attempt_or_404(quiz, attempt_id: int) -> QuizAttempt:
 
 
 def my_trust_schools() -> list[School]:
-    """The schools of this trust admin's trust, by name (the blueprint guard admits only trust admins)."""
-    return list(db.session.scalars(sa.select(School).where(School.trust_id == current_user.trust_id)
-                                   .order_by(School.name, School.id)))
+    """The schools of this trust admin's trust, by name (the blueprint guard admits only trust admins). The
+    trust comes in the same query, so `current_user.trust` is then found without one of its own."""
+    return list(db.session.scalars(sa.select(School).options(so.joinedload(School.trust))
+                                   .where(School.trust_id == current_user.trust_id).order_by(School.name, School.id)))
 
 
 def trust_school_or_404(school_id: int) -> School:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from .content import Catalogue
+from .database import read_columns
 from .extensions import db
 from .activities import quiz_kind
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, SchoolClass, User, utcnow
@@ -44,7 +45,7 @@ class Grid:
     pupils: list[GridPupil]
     activities: list  # lessons and quizzes from the catalogue
     cells: dict[int, dict[str, Cell]] = field(default_factory=dict)  # by pupil id, then activity id
-    assignments: dict[str, Assignment] = field(default_factory=dict)
+    assignments: dict[str, sa.Row] = field(default_factory=dict)  # activity id: the set work (class_assignments)
     completed: list[datetime] = field(default_factory=list)  # when each of these pupils' lessons was completed
 
     def cell(self, pupil_id: int, activity_id: str) -> Cell:
@@ -85,7 +86,8 @@ _GRID_LESSONS = sa.select(LessonProgress.pupil_id, LessonProgress.lesson_id, Les
 _GRID_QUIZZES = sa.select(QuizAttempt.pupil_id, QuizAttempt.quiz_id, sa.func.max(QuizAttempt.score),
                           sa.func.count(QuizAttempt.submitted_at)).where(
     QuizAttempt.pupil_id.in_(_IN_CLASS)).group_by(QuizAttempt.pupil_id, QuizAttempt.quiz_id)
-_CLASS_ASSIGNMENTS = sa.select(Assignment).where(Assignment.class_id == _CLASS)
+_CLASS_ASSIGNMENTS = sa.select(Assignment.id, Assignment.activity_kind, Assignment.activity_id,
+                               Assignment.due_on).where(Assignment.class_id == _CLASS)
 
 
 def _grid_pupils(connection: sa.Connection, class_id: int) -> list[GridPupil]:
@@ -129,13 +131,13 @@ def _quiz_cells(connection: sa.Connection, class_id: int, cells: dict[int, dict[
         cells.setdefault(pupil_id, {})[quiz_id] = cell
 
 
-def class_assignments(class_id: int) -> list[Assignment]:
-    """The work set for a class (one query)."""
-    return list(db.session.scalars(_CLASS_ASSIGNMENTS, {"class_id": class_id}))
+def class_assignments(class_id: int) -> list[sa.Row]:
+    """The work set for a class (id, activity_kind, activity_id, due_on), in one query of plain columns."""
+    return read_columns(_CLASS_ASSIGNMENTS, {"class_id": class_id}).all()
 
 
 def class_grid(class_id: int, activities: list, catalogue: Catalogue,
-               assignments: list[Assignment] | None = None) -> Grid:
+               assignments: list[sa.Row] | None = None) -> Grid:
     """The progress grid of a class over the given activities (four queries; three when the caller has already
     read the class's set work). Its `completed` times give the weekly chart without reading the lessons again."""
     connection = db.session.connection()

@@ -41,8 +41,14 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = remembering_url_for
     app.jinja_env.globals["statement_html"] = _remembered_macro(app, "teacher/_statement.html", "statement_cell")
-    app.jinja_env.globals["grid_heading"] = _remembered_macro(app, "teacher/_grid.html", "heading")
     app.jinja_env.globals["grid_rows"] = _grid_rows(app, remembering_url_for)
+    heading = _remembered_macro(app, "teacher/_grid.html", "heading")
+
+    def grid_headings(grid) -> Markup:
+        """The grid's column headings, each activity's made once (marked "Set" when it is set work)."""
+        return Markup("".join([heading(a, a.id in grid.assignments) for a in grid.activities]))  # nosec B704
+
+    app.jinja_env.globals["grid_headings"] = grid_headings
     cards = {macro: _remembered_macro(app, "pupil/_cards.html", macro) for macro in ("lesson_card", "quiz_card")}
     app.jinja_env.globals["state_badge"] = state_badge
 
