@@ -108,6 +108,7 @@ def seed(if_empty: bool = False) -> bool:
     rng = random.Random(7)  # nosec B311: demo progress, not a secret
     school = School(
         name=SCHOOL_NAME,
+        town="Brambleford",
         dsl_name=STAFF["dsl"][0],
         dsl_contact="Ask at the school office, or email dsl@oakfield.example",
         filtering="Our broadband provider's web filter blocks harmful and inappropriate sites on every school "

@@ -76,6 +76,9 @@ class School(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    # Where the school is (its town or village), shown beside its name wherever schools are listed together:
+    # England has hundreds of "St Mary's" primaries, and two can share a trust or a chooser.
+    town: so.Mapped[str] = so.mapped_column(sa.String(80), default="", server_default="")
     # The trust or local authority the school belongs to; a stand-alone school has none.
     trust_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("trust.id"), index=True)
     dsl_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")

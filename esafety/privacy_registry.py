@@ -68,6 +68,7 @@ REGISTRY: dict[str, Table] = {
         "The school and what it tells parents on the 'This school' page.", WHILE_SCHOOL, NOT_PUPIL_DATA, {
             "id": ID,
             "name": c("The school's name, shown on pages."),
+            "town": c("The school's town or village, shown beside its name so parents can tell schools apart."),
             "trust_id": c("The trust or local authority the school belongs to (empty for a stand-alone school): "
                           "its trust admins see the school's coverage and manage its admins."),
             "dsl_name": c("The designated safeguarding lead's name, shown to parents and pupils.", personal=True),

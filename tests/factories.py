@@ -15,9 +15,9 @@ PASSCODE = "cat-sun-boat"
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
-def make_school(name="Test Primary") -> School:
+def make_school(name="Test Primary", town="") -> School:
     """A school with its settings filled in."""
-    school = School(name=name, dsl_name="Ms Dee Ess", dsl_contact="Ask at the office", filtering="A web filter",
+    school = School(name=name, town=town, dsl_name="Ms Dee Ess", dsl_contact="Ask at the office", filtering="A web filter",
                     monitoring="Staff supervise", school_platforms="This app", official_accounts="None",
                     complaints="Talk to the class teacher first")
     db.session.add(school)

@@ -55,14 +55,14 @@ def test_settings_edit_shows_on_the_parents_this_school_page(client, school, sig
     admin = admin_client(client, school, sign_in)
     form = admin.get("/admin/settings").get_data(as_text=True)
     assert "A web filter" in form and "Ms Dee Ess" in form
-    data = {"name": "Oakfield Primary", "dsl_name": "Mrs Rowan Ash", "dsl_contact": "Phone 01234 567890",
+    data = {"name": "Oakfield Primary", "town": "Brambleford", "dsl_name": "Mrs Rowan Ash", "dsl_contact": "Phone 01234 567890",
             "filtering": "Smoothwall filters every school device.\nIt blocks adult content.",
             "monitoring": "Teachers watch screens in lessons.", "school_platforms": "Purple Mash: class only.",
             "official_accounts": "Facebook: Oakfield Primary", "complaints": "Speak to the class teacher first."}
     response = admin.post("/admin/settings", data=data)
     assert response.status_code == 302
     page = client.application.test_client().get("/parents/this-school").get_data(as_text=True)
-    assert "Oakfield Primary: keeping pupils safe online" in page
+    assert "Oakfield Primary: keeping pupils safe online" in page and "Oakfield Primary in Brambleford." in page
     for text in ("Mrs Rowan Ash", "Phone 01234 567890", "<p>Smoothwall filters every school device.</p>",
                  "<p>It blocks adult content.</p>", "Teachers watch screens", "Purple Mash: class only.",
                  "Facebook: Oakfield Primary", "Speak to the class teacher first."):

@@ -228,6 +228,18 @@ def test_this_school_chooser_is_grouped_by_trust(client, trust_world):
     assert "could not find that school" in unknown and "Which school?" in unknown
 
 
+def test_two_schools_of_one_name_are_told_apart_by_their_towns(client, trust_world, trust_client):
+    """England has many a "St Mary's": in the public chooser and on the trust's page, each shows its town."""
+    for school, town in ((trust_world.school, "Ashford"), (trust_world.birch, "Wye")):
+        school.name, school.town = "St Mary's Primary", town
+    db.session.commit()
+    chooser = client.get("/parents/this-school").get_data(as_text=True)
+    assert "St Mary&#39;s Primary, Ashford</a>" in chooser and "St Mary&#39;s Primary, Wye</a>" in chooser
+    trust_page = trust_client.get("/trust/").get_data(as_text=True)
+    assert '<th scope="row">St Mary&#39;s Primary, Ashford</th>' in trust_page
+    assert '<th scope="row">St Mary&#39;s Primary, Wye</th>' in trust_page
+
+
 def test_a_parent_sees_their_own_childs_school(app, trust_world, sign_in):
     """One child: that child's school; children at two schools of the trust: a chooser of just those two."""
     client = app.test_client()

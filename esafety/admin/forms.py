@@ -18,6 +18,7 @@ class SchoolSettingsForm(FlaskForm):
 
     name = StringField("School name", filters=[strip],
                        validators=[DataRequired(message="Enter the school's name."), Length(max=120)])
+    town = StringField("Town or village", filters=[strip], validators=[Length(max=80)])
     dsl_name = StringField("Designated safeguarding lead's name", filters=[strip], validators=[Length(max=120)])
     dsl_contact = StringField("How parents contact the DSL", filters=[strip], validators=[Length(max=200)])
     filtering = TextAreaField("How the school filters the internet", filters=[strip], validators=[Length(max=LONG)])
@@ -35,7 +36,7 @@ class SchoolSettingsForm(FlaskForm):
                     Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like head@school.example.")])
 
 
-SETTINGS_FIELDS = ("name", "dsl_name", "dsl_contact", "filtering", "monitoring", "school_platforms",
+SETTINGS_FIELDS = ("name", "town", "dsl_name", "dsl_contact", "filtering", "monitoring", "school_platforms",
                    "official_accounts", "complaints", "sign_out_after_tell", "headteacher_name", "headteacher_email")
 
 
