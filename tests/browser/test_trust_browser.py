@@ -19,8 +19,12 @@ def test_trust_admin_signs_in_and_sees_every_schools_coverage(app, page):
     """A small demo trust (3 schools): sign in, pass the second factor, and find each school in every framework."""
     result = app.test_cli_runner().invoke(args=["demo", "--trust", "--schools", "3", "--pupils", "150"])
     assert result.exit_code == 0, result.output
-    names = db.session.scalars(sa.select(School.name).where(School.trust_id.is_not(None))).all()
-    assert len(names) == 3
+    # Each school as the trust page names it: with its town, when it has one (the demo school has).
+    schools = sorted((f"{name}, {town}" if town else name, name)
+                     for name, town in db.session.execute(sa.select(School.name, School.town)
+                                                          .where(School.trust_id.is_not(None))))
+    names = [label for label, _ in schools]
+    assert len(names) == 3 and any(", Brambleford" in label for label in names)
     email, password, secret = demo_trust.TRUST_ADMIN[1], demo_trust.TRUST_ADMIN[2], demo_trust.TRUST_TOTP_SECRET
     page.goto("/login")
     page.fill("#email", email)
@@ -43,10 +47,10 @@ def test_trust_admin_signs_in_and_sees_every_schools_coverage(app, page):
     assert any(not text.startswith("0 of") for text in reached), reached
     assert axe_violations(page) == []
     page.screenshot(path="/tmp/esafety-trust-coverage.png", full_page=True)
-    first = sorted(names)[0]
+    first_label, first_name = schools[0]
     with page.expect_navigation():
-        page.get_by_role("link", name=f"Manage {first} admins").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"{first}: admin accounts"
+        page.get_by_role("link", name=f"Manage {first_label} admins").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"{first_name}: admin accounts"
     assert page.locator("tbody th[scope=row]").count() >= 1  # the school's own admins
     assert axe_violations(page) == [], "admins page"
     page.goto("/parents/this-school")
