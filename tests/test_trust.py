@@ -259,7 +259,10 @@ def test_pupil_sign_in_names_the_school_when_two_schools_of_the_trust_look_alike
     assert trust_world.ks2.name == "Year 5 Ash" == trust_world.birch_class.name
     client.post("/pupil/login", data={"code": "krch 37"})
     html = client.get("/pupil/login/name").get_data(as_text=True)
-    assert "Year 5 Ash, Birch Primary" in html and "Ola B." in html and "Dev" not in html
+    assert "Year 5 Ash, Birch Primary." in html and "Ola B." in html and "Dev" not in html
+    trust_world.birch.town = "Wye"  # and where it is, once the school has said
+    db.session.commit()
+    assert "Class: Year 5 Ash, Birch Primary, Wye." in client.get("/pupil/login/name").get_data(as_text=True)
     client.post("/pupil/login", data={"code": trust_world.ks2.join_code})
     html = client.get("/pupil/login/name").get_data(as_text=True)
     assert "Year 5 Ash, Test Primary" in html and "Dev L." in html and "Ola" not in html
