@@ -11,7 +11,7 @@ address depends only on the endpoint, its values and the script root the app is 
 from flask import Flask, has_request_context, request, url_for
 from markupsafe import Markup, escape
 
-from .content import catalogue
+from .content import Catalogue, catalogue
 
 MAX_REMEMBERED = 20_000  # addresses kept per worker (each is a short string): bounded whatever the school size
 
@@ -82,9 +82,9 @@ def _remembered_macro(app: Flask, template: str, macro: str):
     they are kept with it, so their ids cannot be reused while remembered."""
     made: dict[tuple, tuple[tuple, Markup]] = {}
 
-    def html(*args) -> Markup:
+    def at(root: str, *args) -> Markup:
         # The script root too: a macro's links and pictures are addresses under it.
-        key = (request.script_root if has_request_context() else "", *map(id, args))
+        key = (root, *map(id, args))
         known = made.get(key)
         if known and all(a is b for a, b in zip(known[0], args)):
             return known[1]
@@ -93,6 +93,10 @@ def _remembered_macro(app: Flask, template: str, macro: str):
             made[key] = (args, made_html)
         return made_html
 
+    def html(*args) -> Markup:
+        return at(request.script_root if has_request_context() else "", *args)
+
+    html.at = at  # for a loop in Python that has read the script root once (coverage_rows)
     return html
 
 
@@ -148,15 +152,17 @@ def _coverage_rows(statement_html):
     teaches it. A school's table is over a hundred rows, and a Jinja loop over them was half the page."""
 
     def coverage_rows(rows) -> Markup:
+        # The script root and the content, read once for the table rather than twice a row.
+        root, content, cell = request.script_root if has_request_context() else "", catalogue(), statement_html.at
         html = []
         for row in rows:
             percent = row.percent
             gap = percent == 0
             html.append(
-                f'<tr class="{"gap" if gap else ""}">\n      <td>{statement_html(row.statement)}</td>\n'
+                f'<tr class="{"gap" if gap else ""}">\n      <td>{cell(root, row.statement)}</td>\n'
                 f'      <td>{int(row.covered)} of {int(row.pupils)}</td>\n'
                 f'      {_share_cell(percent, _GAP_LABEL if gap else "")}\n'
-                f'      <td class="small-print">{taught_by(row.activities)}</td>\n    </tr>')
+                f'      <td class="small-print">{taught_by(row.activities, content)}</td>\n    </tr>')
         # Every part is a number, a fixed string, or Markup made from escaped content.
         return Markup("\n    ".join(html))  # nosec B704
 
@@ -244,10 +250,10 @@ def state_badge(state: tuple[str, str]) -> Markup:
     return badge
 
 
-def taught_by(activities: tuple[str, ...]) -> Markup:
+def taught_by(activities: tuple[str, ...], content: Catalogue | None = None) -> Markup:
     """The titles of the lessons and quizzes teaching a statement ("No activity yet" when none), made once per
-    set of activities and content."""
-    content = catalogue()
+    set of activities and content (the app's, unless given)."""
+    content = content or catalogue()
 
     def make() -> Markup:
         if not activities:
