@@ -158,10 +158,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
                 if writer_lock:
                     writer_lock.release()
                 raise
-        elif not has_request_context():
+        elif not has_request_context():  # the CLI, a worker beside the app: one transaction, as ever
             connection.exec_driver_sql("BEGIN")
-        # A read request runs each statement on its own, as on a server (_configure_server): in WAL mode each
-        # sees what was committed when it starts, and a BEGIN would only add a statement to every page.
+        # else a read request: no BEGIN. Each statement runs on its own, as on a server (_configure_server), and
+        # in WAL mode sees what was committed when it starts; a BEGIN would only add a statement to every page.
 
 
 def _create_private_sqlite_file(url: str) -> None:

@@ -100,6 +100,11 @@ class School(db.Model):
 
     trust: so.Mapped[Trust | None] = so.relationship()
 
+    @property
+    def display_name(self) -> str:
+        """How pages name the school beside others (a chooser, a trust's table): with its town when it has one."""
+        return f"{self.name}, {self.town}" if self.town else self.name
+
 
 class User(UserMixin, db.Model):
     """Anyone who signs in: a pupil, a parent or a member of staff (who may hold several staff roles)."""

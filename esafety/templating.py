@@ -189,7 +189,7 @@ def _trust_rows(address):
         rows = []
         for school in schools:
             item = by_school[school.id][framework_index]
-            name = escape(f"{school.name}, {school.town}" if school.town else school.name)
+            name = escape(school.display_name)
             gaps = len(item.gaps)
             gap_cell = (f'<details><summary>{gaps} gap{"s" if gaps != 1 else ""}<span class="visually-hidden"> at '
                         f'{name}</span></summary><ul class="small-print">{"".join(map(gap_item, item.gaps))}</ul>'
