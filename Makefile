@@ -13,8 +13,7 @@ export ESAFETY_ENV
 .PHONY: install run test test-sqlite test-postgresql test-tools bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	@command -v python3 >/dev/null || { echo "python3 (3.11 or newer) is needed: apt-get install python3 python3-venv"; exit 1; }
-	python3 -m venv $(VENV)
+	python=$$(scripts/python-for-venv.sh) && echo "making $(VENV) with $$python" && $$python -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
