@@ -53,3 +53,41 @@ def test_steps_beyond_the_furthest_reached_are_closed_until_the_lesson_is_done(s
     lesson = catalogue().lessons[LESSON]
     assert step_allowed(lesson, None, 0) is None
     assert step_allowed(lesson, None, 3) == 1
+
+
+def test_the_home_reads_in_one_query_give_what_the_three_reads_give(school):
+    """The pupil home's one statement gives each pupil's lesson states and quiz summaries, and their class's set
+    work soonest due first (undated last), exactly as lesson_states, quiz_summaries and set_for_class do, and
+    nothing of another pupil or class."""
+    from datetime import date
+
+    from esafety.assignments import set_for_class
+    from esafety.learning import answer_check, home_reads, lesson_states, open_attempt, quiz_summaries
+    from esafety.models import Assignment
+
+    from . import factories
+
+    pupil, other = school.ks2_pupils[0], school.ks2_pupils[1]
+    factories.complete_lesson(pupil, "ks2-tell")
+    lesson = catalogue().lessons[LESSON]
+    answer_check(pupil, lesson, _first_check(lesson), 0)
+    factories.finish_quiz(pupil, "age-ks2")
+    factories.finish_quiz(pupil, "age-ks2")
+    open_attempt(pupil, catalogue().quizzes["age-ks2"])
+    factories.complete_lesson(other, "ks2-meeting")
+    for klass, activity, due in ((school.ks2, "ks2-reliable", None), (school.ks2, "ks2-safe", date(2027, 3, 1)),
+                                 (school.ks2, "ks2-accepting", date(2027, 1, 12)), (school.ks1, "ks1-safe", None)):
+        db.session.add(Assignment(class_id=klass.id, activity_kind="lesson", activity_id=activity,
+                                  due_on=due, set_by_id=school.teacher.id))
+    db.session.commit()
+
+    lessons, quizzes, set_work = home_reads(pupil.id, school.ks2.id)
+
+    assert {key: tuple(row) for key, row in lessons.items()} == {
+        key: tuple(row) for key, row in lesson_states(pupil.id).items()}
+    assert set(lessons) == {"ks2-tell", LESSON} and lessons["ks2-tell"].completed_at is not None
+    assert quizzes == quiz_summaries(pupil.id)
+    assert quizzes["age-ks2"].attempts == 2 and quizzes["age-ks2"].in_progress_id is not None
+    assert [tuple(row) for row in set_work] == [tuple(row) for row in set_for_class(school.ks2.id)]
+    assert [row.activity_id for row in set_work] == ["ks2-accepting", "ks2-safe", "ks2-reliable"]
+    assert set_work[0].due_on == date(2027, 1, 12)

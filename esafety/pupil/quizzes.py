@@ -15,10 +15,6 @@ from ..verdicts import AnswerError
 from . import bp
 
 
-
-
-
-
 @bp.get("/quizzes/<quiz_id>")
 def quiz(quiz_id: str):
     """The quiz's front page: what it is about, past results, and start or carry on."""

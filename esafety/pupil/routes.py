@@ -9,10 +9,9 @@ from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
 from ..learning import (
-    NotAChoice, check_order, chosen_answer, furthest_step, lesson_states, place_in, press, progress_in,
-    quiz_summaries, step_allowed,
+    NotAChoice, check_order, chosen_answer, furthest_step, home_reads, lesson_states, place_in, press, progress_in,
+    step_allowed,
 )
-from ..assignments import set_for_class
 from . import bp
 
 
@@ -41,9 +40,7 @@ def home():
     key_stage = current_user.school_class.key_stage
     year_group = current_user.school_class.year_group
     content = catalogue()
-    progress = lesson_states(current_user.id)
-    results = quiz_summaries(current_user.id)
-    assignments = set_for_class(current_user.class_id)
+    progress, results, assignments = home_reads(current_user.id, current_user.class_id)
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
