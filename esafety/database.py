@@ -283,3 +283,10 @@ def read_columns(statement: sa.Executable, parameters: dict) -> sa.CursorResult:
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, parameters)
+
+
+def typed_null(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A NULL of a column's type, for a part of a union that has no such value: the union's columns take the
+    first part's types (PostgreSQL resolves them; SQLAlchemy converts the results by them, a date on SQLite)."""
+    return sa.cast(sa.null(), column.type)
+

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
-from .database import read_columns
+from .database import read_columns, typed_null
 from .extensions import db
 from .activities import ScenarioStory, quiz_kind
 from . import tallies
@@ -119,19 +119,15 @@ def _summarise(rows) -> dict[str, QuizSummary]:
     return summaries
 
 
-def _typed_null(column: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.null(), column.type)
-
-
 # The three reads of the pupil home (each pupil's lesson states and quiz attempts, the class's set work) as one
 # statement, in one shape: on PostgreSQL every statement costs its own round trip and a share of the server's
 # CPU on the same cores. Each part keeps the order its own read has: attempts by number, set work soonest due
 # first (its order columns are nulls elsewhere). Built once.
 _HOME_READS = sa.union_all(
-    sa.select(sa.literal(0, sa.Integer), LessonProgress.lesson_id, _typed_null(Assignment.activity_id),
-              LessonProgress.step, _typed_null(QuizAttempt.score), _typed_null(QuizAttempt.passed),
-              LessonProgress.completed_at, _typed_null(Assignment.due_on), sa.literal(0, sa.Integer),
-              _typed_null(Assignment.due_on), _typed_null(Assignment.created_at))
+    sa.select(sa.literal(0, sa.Integer), LessonProgress.lesson_id, typed_null(Assignment.activity_id),
+              LessonProgress.step, typed_null(QuizAttempt.score), typed_null(QuizAttempt.passed),
+              LessonProgress.completed_at, typed_null(Assignment.due_on), sa.literal(0, sa.Integer),
+              typed_null(Assignment.due_on), typed_null(Assignment.created_at))
     .where(LessonProgress.pupil_id == sa.bindparam("pupil_id")),
     sa.select(sa.literal(1, sa.Integer), QuizAttempt.quiz_id, sa.null(), QuizAttempt.id, QuizAttempt.score,
               QuizAttempt.passed, QuizAttempt.submitted_at, sa.null(), QuizAttempt.number, sa.null(), sa.null())
@@ -182,7 +178,7 @@ def home_reads(pupil_id: int, class_id: int) -> HomeReads:
     each exactly as its own read gives it."""
     lessons, attempts, set_work = {}, [], []
     for part, key, activity_id, number, score, passed, at, due_on, *_ in read_columns(
-            _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}):
+            _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}).all():  # all: one fetch, not one a row
         if part == 0:
             lessons[key] = _LessonState(key, number, at)
         elif part == 1:

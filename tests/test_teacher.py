@@ -118,6 +118,8 @@ def test_set_work_shows_first_for_pupils(teacher, school, client, sign_in):
     home = pupil_client.get("/pupil/").get_data(as_text=True)
     set_section = home.split("Your teacher has set you")[1].split("SMART lessons")[0]
     assert "T is for Tell" in set_section and "By Friday 4 December" in set_section
+    work = teacher.get(f"/teacher/classes/{school.ks2.id}/work").get_data(as_text=True)
+    assert "4 Dec 2026" in work[work.index("T is for Tell"):]  # the teacher's list of set work, with its date
 
 
 def test_progress_grid_and_csv_show_completions(teacher, school):

@@ -46,9 +46,9 @@ def grid_for(school_class: SchoolClass):
     """The grid for the request's filters (shared by the page and the CSV export)."""
     filters = FilterForm(request.args)
     filters.validate()
-    assignments = progress.class_assignments(school_class.id)  # read once: for the filter and for the grid
-    activities = filtered_activities(school_class, filters, {a.activity_id for a in assignments})
-    return filters, progress.class_grid(school_class.id, activities, catalogue(), assignments)
+    record = progress.read_class(school_class.id)  # read once: for the filter and for the grid
+    activities = filtered_activities(school_class, filters, {work.activity_id for work in record.set_work})
+    return filters, progress.class_grid(record, activities, catalogue())
 
 
 def chosen_frameworks() -> tuple[FrameworkForm, list]:

@@ -32,7 +32,7 @@ def work(class_id: int):
         db.session.commit()
         flash("Work set. Pupils see it first on their home page.", "info")
         return redirect(url_for("teacher.work", class_id=school_class.id))
-    grid = progress.class_grid(school_class.id, activities, catalogue())
+    grid = progress.class_grid(progress.read_class(school_class.id), activities, catalogue())
     done = dict(zip((a.id for a in activities), grid.done_counts()))
     set_work = [(grid.assignments[a.id], a, done[a.id]) for a in activities if a.id in grid.assignments]
     return render_template("teacher/work.html", school_class=school_class, form=form, set_work=set_work,
