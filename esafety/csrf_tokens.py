@@ -29,7 +29,20 @@ def init_app(app: Flask) -> None:
         now = time.monotonic()
         known = signed.get(secret)
         if known is None or now - known[1] >= SIGN_AGAIN_AFTER:
-            if len(signed) >= REMEMBERED_TOKENS:
-                signed.clear()
-            known = signed[secret] = (generate_csrf(), now)
+            known = remember(secret, generate_csrf(), now)
         setattr(g, field, known[0])
+
+    @app.after_request
+    def remember_first_token(response):
+        # A session's first form gets its secret and token from Flask-WTF during the page (there was no secret
+        # before it): remembered here, the next page shows the same token, not one signed a second later.
+        secret, token = session.get(field), g.get(field)
+        if secret and token and secret not in signed:
+            remember(secret, token, time.monotonic())
+        return response
+
+    def remember(secret: str, token: str, now: float) -> tuple[str, float]:
+        if len(signed) >= REMEMBERED_TOKENS:
+            signed.clear()
+        known = signed[secret] = (token, now)
+        return known

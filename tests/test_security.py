@@ -214,7 +214,9 @@ def test_a_form_signed_a_while_ago_still_submits(csrf_app, school, monkeypatch):
     teacher = school.teacher
     login = pages.csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"email": teacher.email, "password": factories.PASSWORD, "csrf_token": login})
-    first = pages.csrf_token(client.get("/teacher/").get_data(as_text=True))
+    first = pages.csrf_token(client.get("/teacher/").get_data(as_text=True))  # the session's first token
+    a_second_later = time.time() + 1  # a token signed now would carry another time
+    monkeypatch.setattr(time, "time", lambda: a_second_later)
     assert first and pages.csrf_token(client.get("/teacher/").get_data(as_text=True)) == first
     wall, monotonic = time.time() + 61, time.monotonic() + csrf_tokens.SIGN_AGAIN_AFTER + 1
     monkeypatch.setattr(time, "time", lambda: wall)  # a minute later, for the signature's time too
