@@ -149,8 +149,9 @@ def seed_school(connection: sa.Connection, content: Catalogue, *, name: str, cla
         rows["school_class"].append(dict(id=class_id, school_id=school_id, name=info.name, year_group=year,
                                          join_code=code, archived_at=None, created_at=now))
         rows["class_teacher"].append(dict(class_id=class_id, user_id=teacher_id))
-        lessons = content.lessons_for(info.key_stage)
-        quizzes = content.quizzes_for(info.key_stage)
+        # What the class's year group is offered: an attempt at a quiz for another year could not be finished.
+        lessons = content.lessons_for(info.key_stage, year)
+        quizzes = content.quizzes_for(info.key_stage, year)
         age_quiz = next(q for q in quizzes if not isinstance(q, ScenarioQuiz))
         scenarios = [q for q in quizzes if isinstance(q, ScenarioQuiz)]
         for activity_kind, activity in (("lesson", lessons[0]), ("lesson", lessons[1]), ("quiz", age_quiz)):
