@@ -8,8 +8,8 @@ For each database it
 1. seeds a school of 600 pupils in 24 classes with a term of progress, and a second school of 30 pupils;
 2. counts the SQL queries of each page in-process (Flask test client + a before_cursor_execute listener),
    in the 30-pupil school and in the 600-pupil school, and times each GET page's CPU cost in-process;
-3. serves benchmarks/app.py with gunicorn (2 workers, 127.0.0.1 only), signs in 240 pupils (class code,
-   name, pictures), 8 teachers and an admin (password, then authenticator code) over HTTP;
+3. serves benchmarks/app.py with gunicorn (2 workers, 127.0.0.1 only), signs in 590 pupils (class code,
+   name, pictures), 10 teachers and an admin (password, then authenticator code) over HTTP;
 4. loads each page with 4 client threads, alternating with the bare route (bare 0.5 s, page 1 s, four
    times) so that both see the same machine: a page's ratio is the median over the rounds of its throughput
    over the bare route's;
