@@ -188,11 +188,15 @@ def home_reads(pupil_id: int, class_id: int) -> HomeReads:
     return HomeReads(lessons, _summarise(attempts), set_work)
 
 
-def _progress_for(pupil: User, lesson: Lesson) -> LessonProgress:
-    """The pupil's progress row for a lesson, created on first use; safe when two requests race."""
-    query = sa.select(LessonProgress).where(LessonProgress.pupil_id == pupil.id,
-                                            LessonProgress.lesson_id == lesson.id)
-    row = db.session.scalar(query)
+_UNREAD = object()  # the caller has not looked for the row (None: it looked, and there is none)
+
+
+def _progress_for(pupil: User, lesson: Lesson, row=_UNREAD) -> LessonProgress:
+    """The pupil's progress row for a lesson, created on first use; safe when two requests race (the insert of
+    a row another request has just made fails, and that row is read). `row` is what the caller already read in
+    this transaction (progress_in), so a press on a step reads it once."""
+    if row is _UNREAD:
+        row = progress_in(pupil.id, lesson.id)
     if row is not None:
         return row
     try:
@@ -201,21 +205,21 @@ def _progress_for(pupil: User, lesson: Lesson) -> LessonProgress:
                                  step=0, answers={})
             db.session.add(row)
     except IntegrityError:
-        row = db.session.scalar(query)
+        row = progress_in(pupil.id, lesson.id)
     return row
 
 
-def answer_check(pupil: User, lesson: Lesson, step: int, choice: int) -> LessonProgress:
+def answer_check(pupil: User, lesson: Lesson, step: int, choice: int, row=_UNREAD) -> LessonProgress:
     """Record the pupil's answer to a check step (they may change it after reading the feedback)."""
-    row = _progress_for(pupil, lesson)
+    row = _progress_for(pupil, lesson, row)
     row.answers = {**(row.answers or {}), str(step): choice}
     row.step = max(row.step, step)
     return row
 
 
-def reach_step(pupil: User, lesson: Lesson, step: int) -> LessonProgress:
+def reach_step(pupil: User, lesson: Lesson, step: int, row=_UNREAD) -> LessonProgress:
     """Save that the pupil has reached a step, so they resume there on any device."""
-    row = _progress_for(pupil, lesson)
+    row = _progress_for(pupil, lesson, row)
     if step > row.step:
         row.step = step
     return row
@@ -233,9 +237,9 @@ _COMPLETE_LESSON = (
 )
 
 
-def complete_lesson(pupil: User, lesson: Lesson) -> bool:
+def complete_lesson(pupil: User, lesson: Lesson, row=_UNREAD) -> bool:
     """Mark the lesson complete once, with the content version; False if it was already complete."""
-    row = reach_step(pupil, lesson, len(lesson.steps) - 1)
+    row = reach_step(pupil, lesson, len(lesson.steps) - 1, row)
     tallies.before_completion(pupil.id)
     db.session.flush()
     now = utcnow()
@@ -285,7 +289,7 @@ def press(pupil: User, lesson: Lesson, row: LessonProgress | None, index: int, c
     if step.type == "check" and not moving_on:
         if choice is None or not 0 <= choice < len(step.choices):
             raise NotAChoice(choice)
-        answer_check(pupil, lesson, index, choice)
+        answer_check(pupil, lesson, index, choice, row)  # the row the view loaded: not read a second time
         return Move(number, anchor="feedback")
     if step.type == "check" and chosen_answer(lesson, row, index) is None:
         return Move(number)  # answer this check first
@@ -293,9 +297,9 @@ def press(pupil: User, lesson: Lesson, row: LessonProgress | None, index: int, c
         missing = unanswered_checks(lesson, row)
         if missing:
             return Move(missing[0] + 1)
-        complete_lesson(pupil, lesson)
+        complete_lesson(pupil, lesson, row)
         return Move(done=True)
-    reach_step(pupil, lesson, index + 1)
+    reach_step(pupil, lesson, index + 1, row)
     return Move(number + 1)
 
 

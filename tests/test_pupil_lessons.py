@@ -103,6 +103,19 @@ def test_home_asks_a_fixed_number_of_queries(client, school, pupil, queries):
     assert len(after) == len(before)
 
 
+def test_a_press_reads_the_pupils_place_once(client, pupil, queries):
+    """Pressing Next or an answer reads the pupil's row for the lesson once (the view's read is the one the
+    press changes), then writes it: the most frequent write of a lesson is not slowed by a second read."""
+    go_through(client, KS2_LESSON, 3)  # now at step 4, a check
+    for data in ({"choice": right_choice(lesson(KS2_LESSON).steps[3])}, {}):  # answer it, then press Next
+        with queries() as ran:
+            response = client.post(step_url(KS2_LESSON, 4), data=data)
+        assert response.status_code == 302
+        progress_reads = [q for q in ran if q.lstrip().upper().startswith("SELECT") and "FROM lesson_progress" in q]
+        assert len(progress_reads) == 1, progress_reads
+        assert any(q.lstrip().upper().startswith("UPDATE LESSON_PROGRESS") for q in ran)
+
+
 def test_steps_come_one_at_a_time_with_back_and_next(client, pupil):
     """Step 1 says "Step 1 of 7" with a way home; Next moves on; Back goes to the step before."""
     first = client.get(step_url(KS2_LESSON, 1)).get_data(as_text=True)
