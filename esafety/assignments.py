@@ -1,8 +1,10 @@
 """Work a teacher sets a class: one row per class and activity, set once however often it is asked for."""
 
+from datetime import date
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
-from .database import read_columns
 from .extensions import db
 from .models import Assignment, SchoolClass, User
 
@@ -23,18 +25,19 @@ def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by:
     return True
 
 
-# The class's set work, soonest due first (built once: the pupil home runs it on every visit). Plain rows of
-# the three columns a pupil sees: ORM objects cost more to build than the query.
-CLASS_ASSIGNMENTS = (
-    sa.select(Assignment.activity_kind, Assignment.activity_id, Assignment.due_on)
-    .where(Assignment.class_id == sa.bindparam("class_id"))
-    .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
-)
+class SetWork(NamedTuple):
+    """A piece of work set for a class, as pages read it (plain columns: ORM objects cost more to build than the
+    query): the pupil home, the progress grid and the set-work page."""
+
+    id: int
+    activity_kind: str
+    activity_id: str
+    due_on: date | None
 
 
-def set_for_class(class_id: int) -> list[sa.Row]:
-    """The work set for a class (activity_kind, activity_id, due_on), soonest due first (one query)."""
-    return read_columns(CLASS_ASSIGNMENTS, {"class_id": class_id}).all()
+# The order pupils see their set work in, soonest due first and undated last, as columns to sort by (the first
+# a number, so that it can stand in a union beside other parts' numbers).
+SOONEST_DUE_FIRST = (sa.cast(Assignment.due_on.is_(None), sa.Integer), Assignment.due_on, Assignment.created_at)
 
 
 def remove(school_class: SchoolClass, assignment_id: int) -> None:

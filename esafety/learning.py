@@ -15,6 +15,7 @@ from .database import read_columns, typed_null
 from .extensions import db
 from .activities import ScenarioStory, quiz_kind
 from . import tallies
+from .assignments import SOONEST_DUE_FIRST, SetWork
 from .verdicts import Verdict
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
 
@@ -122,7 +123,7 @@ def _summarise(rows) -> dict[str, QuizSummary]:
 # The three reads of the pupil home (each pupil's lesson states and quiz attempts, the class's set work) as one
 # statement, in one shape: on PostgreSQL every statement costs its own round trip and a share of the server's
 # CPU on the same cores. Each part keeps the order its own read has: attempts by number, set work soonest due
-# first (its order columns are nulls elsewhere). Built once.
+# first (assignments.SOONEST_DUE_FIRST; its order columns are nulls elsewhere). Built once.
 _HOME_READS = sa.union_all(
     sa.select(sa.literal(0, sa.Integer), LessonProgress.lesson_id, typed_null(Assignment.activity_id),
               LessonProgress.step, typed_null(QuizAttempt.score), typed_null(QuizAttempt.passed),
@@ -132,9 +133,8 @@ _HOME_READS = sa.union_all(
     sa.select(sa.literal(1, sa.Integer), QuizAttempt.quiz_id, sa.null(), QuizAttempt.id, QuizAttempt.score,
               QuizAttempt.passed, QuizAttempt.submitted_at, sa.null(), QuizAttempt.number, sa.null(), sa.null())
     .where(QuizAttempt.pupil_id == sa.bindparam("pupil_id")),
-    sa.select(sa.literal(2, sa.Integer), Assignment.activity_kind, Assignment.activity_id, sa.null(), sa.null(),
-              sa.null(), sa.null(), Assignment.due_on, sa.cast(Assignment.due_on.is_(None), sa.Integer),
-              Assignment.due_on, Assignment.created_at)
+    sa.select(sa.literal(2, sa.Integer), Assignment.activity_kind, Assignment.activity_id, Assignment.id, sa.null(),
+              sa.null(), sa.null(), Assignment.due_on, *SOONEST_DUE_FIRST)
     .where(Assignment.class_id == sa.bindparam("class_id")),
 ).order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11")))  # part, then its order
 
@@ -157,25 +157,17 @@ class _Attempt(NamedTuple):
     submitted_at: object
 
 
-class _SetWork(NamedTuple):
-    """A piece of set work, as assignments.set_for_class gives it."""
-
-    activity_kind: str
-    activity_id: str
-    due_on: object
-
-
 class HomeReads(NamedTuple):
     """What the pupil home shows of one pupil: lesson_states, quiz_summaries and the class's set work."""
 
     lessons: dict[str, _LessonState]
     quizzes: dict[str, QuizSummary]
-    set_work: list[_SetWork]
+    set_work: list[SetWork]
 
 
 def home_reads(pupil_id: int, class_id: int) -> HomeReads:
-    """lesson_states and quiz_summaries of the pupil and assignments.set_for_class of their class, in one query,
-    each exactly as its own read gives it."""
+    """lesson_states and quiz_summaries of the pupil, each exactly as its own read gives it, and the work set for
+    their class, soonest due first: one query."""
     lessons, attempts, set_work = {}, [], []
     for part, key, activity_id, number, score, passed, at, due_on, *_ in read_columns(
             _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}).all():  # all: one fetch, not one a row
@@ -184,7 +176,7 @@ def home_reads(pupil_id: int, class_id: int) -> HomeReads:
         elif part == 1:
             attempts.append(_Attempt(key, number, score, passed, at))
         else:
-            set_work.append(_SetWork(key, activity_id, due_on))
+            set_work.append(SetWork(number, key, activity_id, due_on))
     return HomeReads(lessons, _summarise(attempts), set_work)
 
 

@@ -15,6 +15,7 @@ from .content import Catalogue
 from .database import read_columns, typed_null
 from .extensions import db
 from .activities import quiz_kind
+from .assignments import SetWork
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, SchoolClass, User, utcnow
 
 
@@ -36,15 +37,6 @@ class GridPupil(NamedTuple):
 
     id: int
     display_name: str
-
-
-class SetWork(NamedTuple):
-    """A piece of work set for a class, as the grid and the set-work page show it."""
-
-    id: int
-    activity_kind: str
-    activity_id: str
-    due_on: date | None
 
 
 @dataclass
