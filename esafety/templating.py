@@ -40,16 +40,16 @@ def init_app(app: Flask) -> None:
         return address
 
     app.jinja_env.globals["url_for"] = remembering_url_for
-    app.jinja_env.globals["statement_html"] = _remembered_macro(app, "teacher/_statement.html", "statement_cell")
+    app.jinja_env.globals["statement_html"] = _RememberedMacro(app, "teacher/_statement.html", "statement_cell")
     app.jinja_env.globals["grid_rows"] = _grid_rows(app, remembering_url_for)
-    heading = _remembered_macro(app, "teacher/_grid.html", "heading")
+    heading = _RememberedMacro(app, "teacher/_grid.html", "heading")
 
     def grid_headings(grid) -> Markup:
         """The grid's column headings, each activity's made once (marked "Set" when it is set work)."""
         return Markup("".join([heading(a, a.id in grid.assignments) for a in grid.activities]))  # nosec B704
 
     app.jinja_env.globals["grid_headings"] = grid_headings
-    cards = {macro: _remembered_macro(app, "pupil/_cards.html", macro) for macro in ("lesson_card", "quiz_card")}
+    cards = {macro: _RememberedMacro(app, "pupil/_cards.html", macro) for macro in ("lesson_card", "quiz_card")}
     app.jinja_env.globals["state_badge"] = state_badge
 
     def card_items(macro: str, items: list[tuple]) -> Markup:
@@ -67,37 +67,40 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["trust_rows"] = _trust_rows(remembering_url_for)
     app.jinja_env.globals["grid_done_cells"] = grid_done_cells
     app.jinja_env.globals["weekly_chart"] = weekly_chart
-    parts = {name: _remembered_macro(app, "_site.html", name)
+    parts = {name: _RememberedMacro(app, "_site.html", name)
              for name in ("head", "brand", "signed_out_nav", "tell_button", "footer")}
     # The page frame's parts that are the same for everyone (base.html), by name.
     app.jinja_env.globals["site_part"] = lambda name: parts[name]()
     app.jinja_env.globals["taught_by"] = taught_by
 
 
-def _remembered_macro(app: Flask, template: str, macro: str):
+class _RememberedMacro:
     """A macro's HTML as a function of its arguments, made once per arguments and script root: a coverage page
     shows a hundred-odd statements, and calling the macro for each was a tenth of the school's page; the pupil
     home's cards and the grid's headings are the same for every pupil and class. The arguments are
     content objects (a statement, an activity) and constants, so the same objects always give the same HTML;
-    they are kept with it, so their ids cannot be reused while remembered."""
-    made: dict[tuple, tuple[tuple, Markup]] = {}
+    they are kept with it, so their ids cannot be reused while remembered.
 
-    def at(root: str, *args) -> Markup:
+    Called like the macro; `at(root, ...)` serves a loop in Python that has read the script root once
+    (coverage_rows)."""
+
+    def __init__(self, app: Flask, template: str, macro: str):
+        self.app, self.template, self.macro = app, template, macro
+        self.made: dict[tuple, tuple[tuple, Markup]] = {}
+
+    def at(self, root: str, *args) -> Markup:
         # The script root too: a macro's links and pictures are addresses under it.
         key = (root, *map(id, args))
-        known = made.get(key)
+        known = self.made.get(key)
         if known and all(a is b for a, b in zip(known[0], args)):
             return known[1]
-        made_html = getattr(app.jinja_env.get_template(template).module, macro)(*args)  # Markup
-        if len(made) < MAX_REMEMBERED:
-            made[key] = (args, made_html)
+        made_html = getattr(self.app.jinja_env.get_template(self.template).module, self.macro)(*args)  # Markup
+        if len(self.made) < MAX_REMEMBERED:
+            self.made[key] = (args, made_html)
         return made_html
 
-    def html(*args) -> Markup:
-        return at(request.script_root if has_request_context() else "", *args)
-
-    html.at = at  # for a loop in Python that has read the script root once (coverage_rows)
-    return html
+    def __call__(self, *args) -> Markup:
+        return self.at(request.script_root if has_request_context() else "", *args)
 
 
 class _CellHtml(dict):
@@ -253,7 +256,7 @@ def state_badge(state: tuple[str, str]) -> Markup:
 def taught_by(activities: tuple[str, ...], content: Catalogue | None = None) -> Markup:
     """The titles of the lessons and quizzes teaching a statement ("No activity yet" when none), made once per
     set of activities and content (the app's, unless given)."""
-    content = content or catalogue()
+    content = catalogue() if content is None else content
 
     def make() -> Markup:
         if not activities:
