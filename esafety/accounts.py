@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 
 from .extensions import db
 from .models import ParentLink, School, SchoolClass, User
+from .signed_in import Person
 
 
 def adult_by_email(email: str) -> User | None:
@@ -71,7 +72,7 @@ def find_pupils(school_id: int, class_id: int | None = None, name: str = "") -> 
     return list(db.session.execute(query.order_by(SchoolClass.name, User.name, User.last_initial, User.id)).all())
 
 
-def schools_of(viewer: User) -> list[School]:
+def schools_of(viewer: Person) -> list[School]:
     """The schools a parent's children are at (and their own, if any), or a trust admin's trust's schools."""
     if viewer.kind == "parent":
         children = sa.select(User.school_id).join(ParentLink, ParentLink.pupil_id == User.id).where(

@@ -6,10 +6,11 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import Assignment, SchoolClass, User
+from .models import Assignment, SchoolClass
+from .signed_in import Person
 
 
-def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by: User, due_on=None,
+def set_work_for(school_class: SchoolClass, kind: str, activity_id: str, set_by: Person, due_on=None,
                  keep_due: bool = False) -> bool:
     """Set one lesson or quiz for a class, once: work already set keeps its row (and, with keep_due, its due
     date). Returns True when the work was newly set. The caller commits."""

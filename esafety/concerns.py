@@ -13,6 +13,7 @@ from .concern_status import latest_status_subquery, latest_urgency_subquery
 from .audit import record
 from .extensions import db
 from .models import CONCERN_ACTIONS, CONCERN_URGENCIES, AuditLog, Concern, ConcernEntry, User
+from .signed_in import Person
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged", "closed": "Closed"}
 # All a pupil is ever told about a report they sent: never notes, actions or who has read it.
@@ -37,20 +38,20 @@ def by_id(concern_id: int) -> Concern | None:
     return db.session.get(Concern, concern_id)
 
 
-def find_submitted(submission_key: str, pupil: User, source: str) -> Concern | None:
+def find_submitted(submission_key: str, pupil: Person, source: str) -> Concern | None:
     """The concern this form already created for this pupil, if it was sent before."""
     return db.session.scalar(sa.select(Concern).where(
         Concern.submission_key == submission_key, Concern.pupil_id == pupil.id, Concern.source == source))
 
 
-def sent_by(reporter: User, pupil: User, submission_key: str) -> int | None:
+def sent_by(reporter: Person, pupil: User, submission_key: str) -> int | None:
     """The id of the staff concern this member of staff sent about this pupil with this key, if they did."""
     return db.session.scalar(sa.select(Concern.id).where(
         Concern.submission_key == submission_key[:64], Concern.pupil_id == pupil.id,
         Concern.reporter_id == reporter.id, Concern.source == "staff"))
 
 
-def create(*, pupil: User, reporter: User, category: str, words: str, wants_to_talk: bool,
+def create(*, pupil: Person, reporter: Person, category: str, words: str, wants_to_talk: bool,
            submission_key: str, source: str) -> Concern:
     """Record a concern with the child's words (or the staff account) as its first entry, once per form."""
     existing = db.session.scalar(sa.select(Concern).where(Concern.submission_key == submission_key))
@@ -88,7 +89,7 @@ def urgency_of(concern: Concern) -> str | None:
     return next((e.urgency for e in reversed(concern.entries) if e.urgency), None)
 
 
-def add_entry(concern: Concern, author: User, *, kind: str, text: str = "", reason: str = "",
+def add_entry(concern: Concern, author: Person, *, kind: str, text: str = "", reason: str = "",
               action: str | None = None, status: str | None = None, corrects_id: int | None = None,
               urgency: str | None = None) -> ConcernEntry:
     """Append a note, action, status change, urgency or correction, and audit it."""
@@ -167,7 +168,7 @@ def for_pupil(pupil_id: int) -> list[tuple[Concern, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def own_report(pupil: User, concern_id: int | None) -> Concern | None:
+def own_report(pupil: Person, concern_id: int | None) -> Concern | None:
     """One of the pupil's own Tell reports, by id; None for anyone else's or a made-up id."""
     if concern_id is None:
         return None

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .audit import record
 from .extensions import db
 from .models import MEDIA_PURPOSES, SHORT_PURPOSES, MediaConsent, User, utcnow
+from .signed_in import Person
 
 YES, NO, DUE, MISSING = "yes", "no", "due", "missing"
 WORDS = {YES: "Yes", NO: "No", DUE: "Not renewed", MISSING: "Not recorded"}
@@ -69,7 +70,7 @@ def restrictions(answers: list[Answer]) -> list[Answer]:
     return [a for a in answers if not a.allowed]
 
 
-def record_answers(pupil: User, answers: dict[str, bool], by: User, source: str, school_year: int) -> list[str]:
+def record_answers(pupil: User, answers: dict[str, bool], by: Person, source: str, school_year: int) -> list[str]:
     """Save a parent's or the office's answers for this school year; audit each change. Returns the changes."""
     existing = {row.purpose: row for row in db.session.scalars(
         sa.select(MediaConsent).where(MediaConsent.pupil_id == pupil.id))}

@@ -18,6 +18,7 @@ from . import tallies
 from .assignments import SOONEST_DUE_FIRST, SetWork
 from .verdicts import Verdict
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
+from .signed_in import Person
 
 
 # Built once: a pupil page runs these on every request (a statement's construction costs more than its cache hit).
@@ -272,7 +273,7 @@ def step_allowed(lesson: Lesson, row: LessonProgress | None, index: int) -> int 
     return None
 
 
-def press(pupil: User, lesson: Lesson, row: LessonProgress | None, index: int, choice: int | None,
+def press(pupil: Person, lesson: Lesson, row: LessonProgress | None, index: int, choice: int | None,
           moving_on: bool) -> Move:
     """The lesson player's one rule for a press on step `index`: save an answer, or move on (completing the
     lesson at its last step once every check is answered). The caller commits."""
@@ -314,7 +315,7 @@ def choice_order(quiz, previous: dict | None) -> dict[str, list[str]]:
     return order
 
 
-def open_attempt(pupil: User, quiz) -> QuizAttempt:
+def open_attempt(pupil: Person, quiz) -> QuizAttempt:
     """The pupil's unfinished attempt at a quiz, or a new one with its own choice order; never two open at once."""
     attempts = db.session.scalars(
         sa.select(QuizAttempt).where(QuizAttempt.pupil_id == pupil.id, QuizAttempt.quiz_id == quiz.id)

@@ -11,6 +11,7 @@ from .audit import record
 from .extensions import db
 from .models import JOIN_CODE_ALPHABET, ParentLink, ParentLinkCode, User, utcnow
 from .passcodes import token_hash
+from .signed_in import Person
 
 CODE_LIFETIME = timedelta(days=30)
 
@@ -20,7 +21,7 @@ def normalise(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def new_code(pupil: User, teacher: User) -> str:
+def new_code(pupil: User, teacher: Person) -> str:
     """A fresh one-time code for a pupil (10 characters, about 46 bits), stored only as a hash."""
     raw = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(10))
     db.session.add(ParentLinkCode(pupil_id=pupil.id, code_hash=token_hash(raw), created_by_id=teacher.id,
@@ -79,7 +80,7 @@ def unused_codes(pupil: User) -> int:
         ParentLinkCode.pupil_id == pupil.id, ParentLinkCode.used_at.is_(None), ParentLinkCode.expires_at > utcnow()))
 
 
-def unlink(pupil: User, link_id: int, by: User) -> bool:
+def unlink(pupil: User, link_id: int, by: Person) -> bool:
     """Staff remove a parent's link to the child; audited. False when there is no such link for this child."""
     removed = db.session.execute(sa.delete(ParentLink).where(ParentLink.id == link_id, ParentLink.pupil_id == pupil.id)
                                  .execution_options(synchronize_session=False)).rowcount
@@ -88,7 +89,7 @@ def unlink(pupil: User, link_id: int, by: User) -> bool:
     return bool(removed)
 
 
-def withdraw_codes(pupil: User, by: User | None, why: str = "withdrawn") -> int:
+def withdraw_codes(pupil: User, by: Person | None, why: str = "withdrawn") -> int:
     """Delete every unused link code of the child (on request, and whenever the child is reset or leaves)."""
     withdrawn = db.session.execute(
         sa.delete(ParentLinkCode).where(ParentLinkCode.pupil_id == pupil.id, ParentLinkCode.used_at.is_(None))
@@ -98,14 +99,14 @@ def withdraw_codes(pupil: User, by: User | None, why: str = "withdrawn") -> int:
     return withdrawn
 
 
-def children_of(parent: User) -> list[User]:
+def children_of(parent: Person) -> list[User]:
     """The children linked to a parent, each with their school (one query)."""
     return list(db.session.scalars(sa.select(User).join(ParentLink, ParentLink.pupil_id == User.id)
                                    .where(ParentLink.parent_id == parent.id)
                                    .options(so.joinedload(User.school)).order_by(ParentLink.id)))
 
 
-def parent_unlinks(parent: User, pupil_id: int) -> None:
+def parent_unlinks(parent: Person, pupil_id: int) -> None:
     """The parent stops following a child (the link the parent made, not the school's record)."""
     db.session.execute(sa.delete(ParentLink).where(ParentLink.parent_id == parent.id,
                                                    ParentLink.pupil_id == pupil_id))

@@ -106,7 +106,38 @@ class School(db.Model):
         return f"{self.name}, {self.town}" if self.town else self.name
 
 
-class User(UserMixin, db.Model):
+class PersonRules:
+    """What follows from an account's columns, the same for the entity (User) and for the signed-in person as
+    each request reads them (signed_in.SignedIn)."""
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot sign in and lose their sessions."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The session identifies the user and the session version, so old cookies can be revoked."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def display_name(self) -> str:
+        """How the user is named on screen: pupils by first name and initial."""
+        return self.pupil_name(self.name, self.last_initial) if self.kind == "pupil" else self.name
+
+    @staticmethod
+    def pupil_name(name: str, last_initial: str) -> str:
+        """A pupil's name on screen, first name and initial, from those two columns (for pages that read them
+        without loading the pupil)."""
+        return f"{name} {last_initial}." if last_initial else name
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """DSLs, admins and trust admins handle sensitive personal data or accounts, so they must use an
+        authenticator app."""
+        return self.kind == "staff" and (self.is_dsl or self.is_admin or self.is_trust_admin)
+
+
+class User(PersonRules, UserMixin, db.Model):
     """Anyone who signs in: a pupil, a parent or a member of staff (who may hold several staff roles)."""
 
     __table_args__ = (
@@ -158,32 +189,6 @@ class User(UserMixin, db.Model):
     trust: so.Mapped[Trust | None] = so.relationship()
     school_class: so.Mapped["SchoolClass | None"] = so.relationship(back_populates="pupils")
 
-    @property
-    def is_active(self) -> bool:
-        """Disabled accounts cannot sign in and lose their sessions."""
-        return self.active
-
-    def get_id(self) -> str:
-        """The session identifies the user and the session version, so old cookies can be revoked."""
-        return f"{self.id}:{self.session_version}"
-
-    @property
-    def display_name(self) -> str:
-        """How the user is named on screen: pupils by first name and initial."""
-        return self.pupil_name(self.name, self.last_initial) if self.kind == "pupil" else self.name
-
-    @staticmethod
-    def pupil_name(name: str, last_initial: str) -> str:
-        """A pupil's name on screen, first name and initial, from those two columns (for pages that read them
-        without loading the pupil)."""
-        return f"{name} {last_initial}." if last_initial else name
-
-    @property
-    def needs_second_factor(self) -> bool:
-        """DSLs, admins and trust admins handle sensitive personal data or accounts, so they must use an
-        authenticator app."""
-        return self.kind == "staff" and (self.is_dsl or self.is_admin or self.is_trust_admin)
-
     def set_password(self, password: str) -> None:
         """Store a werkzeug (scrypt) hash of the password."""
         self.password_hash = generate_password_hash(password)
@@ -199,6 +204,11 @@ class User(UserMixin, db.Model):
     def check_passcode(self, passcode: str) -> bool:
         """True when the picture passcode matches (compared in constant time)."""
         return bool(self.passcode) and secrets.compare_digest(self.passcode.encode(), passcode.encode())
+
+    @property
+    def account(self) -> "User":
+        """The account itself (as SignedIn.account: code handing the signed-in person to the ORM takes either)."""
+        return self
 
     def end_sessions(self) -> None:
         """Invalidate every session this user has, on every device."""

@@ -22,6 +22,7 @@ from .privacy_registry import (
     AUDIT, CONSENT, DELETED, KEPT, LEAVERS, NOT_PUPIL_DATA, REGISTRY, SAFEGUARDING, SAFEGUARDING_NOTE, WHILE_ACCOUNT,
     WHILE_CLASS, WHILE_PUPIL, WHILE_SCHOOL, Column, Table,
 )
+from .signed_in import Person
 
 __all__ = [
     "AUDIT", "CONSENT", "DELETED", "KEPT", "LEAVERS", "NOT_PUPIL_DATA", "REGISTRY", "SAFEGUARDING", "SAFEGUARDING_NOTE",
@@ -171,7 +172,7 @@ class Erasure:
     safeguarding_kept: int
 
 
-def erase_pupil(pupil: User, by: User | None, reason: str = "") -> Erasure:
+def erase_pupil(pupil: User, by: Person | None, reason: str = "") -> Erasure:
     """Delete a pupil and all their data except safeguarding records, and record the deletion."""
     pupil_id, school_id = pupil.id, pupil.school_id
     attempts = sa.select(QuizAttempt.id).where(QuizAttempt.pupil_id == pupil_id).scalar_subquery()

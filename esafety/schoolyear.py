@@ -19,6 +19,7 @@ from .models import (
 )
 from .passcodes import new_passcode
 from .roster import ImportRow, RowProblem
+from .signed_in import Person
 
 # Importing -------------------------------------------------------------------------------------------------
 
@@ -48,7 +49,7 @@ def _classes(school_id: int) -> list[SchoolClass]:
         SchoolClass.school_id == school_id, SchoolClass.archived_at.is_(None)).order_by(SchoolClass.name)))
 
 
-def taught_class_ids(user: User) -> set[int]:
+def taught_class_ids(user: Person) -> set[int]:
     """The ids of the classes a teacher teaches."""
     return set(db.session.scalars(sa.select(class_teacher.c.class_id).where(class_teacher.c.user_id == user.id)))
 
@@ -64,7 +65,7 @@ def _find_class(classes: list[SchoolClass], name: str, year: int | None) -> Scho
     return near[0] if len(near) == 1 else None
 
 
-def plan_import(rows: list[ImportRow], problems: list[RowProblem], user: User) -> ImportPlan:
+def plan_import(rows: list[ImportRow], problems: list[RowProblem], user: Person) -> ImportPlan:
     """Match each row to a class and a pupil (by MIS id hash, else by name in that class) in four queries."""
     plan = ImportPlan(problems=list(problems))
     classes = _classes(user.school_id)
@@ -122,7 +123,7 @@ def plan_import(rows: list[ImportRow], problems: list[RowProblem], user: User) -
     return plan
 
 
-def apply_import(plan: ImportPlan, user: User) -> dict[str, int]:
+def apply_import(plan: ImportPlan, user: Person) -> dict[str, int]:
     """Write the plan: create classes and pupils, link, move and rename; one audit entry for the import."""
     created = {}
     for name, year in plan.new_classes.items():
@@ -242,7 +243,7 @@ def plan_rollover(school: School) -> RolloverPlan:
     )
 
 
-def run_rollover(plan: RolloverPlan, by: User, teacher_choice: dict[int, list[int]]) -> Rollover | None:
+def run_rollover(plan: RolloverPlan, by: Person, teacher_choice: dict[int, list[int]]) -> Rollover | None:
     """Move every class up, close the leavers' accounts and schedule their data for deletion. Runs once per
     school year: None (and nothing written) when this year's rollover has already run."""
     school = plan.school
@@ -296,7 +297,7 @@ def undo_blocker(school: School) -> tuple[Rollover | None, str | None]:
     return rollover, None
 
 
-def undo_rollover(school: School, by: User) -> bool:
+def undo_rollover(school: School, by: Person) -> bool:
     """Put every class, teacher and leaver back as they were before this year's rollover (if still allowed)."""
     rollover, blocker = undo_blocker(school)
     if rollover is None or blocker:

@@ -7,13 +7,10 @@ can forget them.
 
 import time
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
-
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from . import devices, session_cookie
+from . import devices, session_cookie, signed_in
 from .audit import record
 from .extensions import db, login_manager
 from .models import User, utcnow
@@ -24,30 +21,20 @@ OPEN_BEFORE_SECOND_FACTOR = {"auth.second_factor", "auth.logout", "auth.login", 
 OPEN_BLUEPRINTS_BEFORE_SECOND_FACTOR = {"public", "parents"}
 # A pupil's `seen` time is rewritten at most this often (seconds), so most requests send no new cookie.
 SEEN_RESOLUTION = 30
-# The user and, for a pupil, their class in one query, built once (not per request). Only the columns that
-# pages and permission rules read: the rest (password hash, passcode, authenticator secret, dates) load
-# when the few pages that use them ask, and are not read, converted and thrown away on every request.
-USER_WITH_CLASS = (
-    sa.select(User)
-    .options(so.load_only(User.school_id, User.kind, User.email, User.name, User.last_initial, User.is_teacher,
-                          User.is_dsl, User.is_deputy_dsl, User.is_admin, User.is_trust_admin, User.trust_id,
-                          User.active, User.session_version, User.class_id),
-             so.joinedload(User.school_class))
-    .where(User.id == sa.bindparam("user_id"))
-)
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> signed_in.SignedIn | None:
     """The user named by the session, only while its session version is current and the account active."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # One query for the user and, for a pupil, their class (every pupil page needs it).
-    user = db.session.scalar(USER_WITH_CLASS, {"user_id": int(user_id)})
+    # One statement for the person and, for a pupil, their class (every pupil page needs it): plain values,
+    # not entities (signed_in.py says why).
+    user = signed_in.load(int(user_id))
     if user is None or not user.active or user.session_version != int(version):
         return None
-    if user.kind == "pupil" and (user.school_class is None or user.school_class.archived_at is not None):
+    if user.kind == "pupil" and (user.school_class is None or user.school_class.archived):
         return None  # the class was archived: its pupils' sessions end with it
     return user
 

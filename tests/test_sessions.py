@@ -2,12 +2,13 @@
 and the settings that keep sessions unforgeable (security review findings 1, 2, 10, 14, 16-20)."""
 
 import os
+import re
 import stat
 
 import pytest
 import sqlalchemy as sa
 
-from esafety import create_app, sessions
+from esafety import create_app, sessions, signed_in
 from esafety.config import ConfigError
 from esafety.extensions import db
 from esafety.models import Concern, ParentLink, ParentLinkCode, User
@@ -293,3 +294,33 @@ def test_a_remembered_session_cookie_still_expires(client, school, sign_in, monk
     monkeypatch.setattr(session_cookie, "time", Later)
     response = client.get("/teacher/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_every_page_reads_the_signed_in_account_once(client, school, sign_in, queries):
+    """The signed-in person (and a pupil's class) is one statement per request, whichever page draws them:
+    a page or template reaching past the columns read for every request would read the account again."""
+    pages = {school.pupil: ("/pupil/", "/pupil/lessons/ks2-safe/step/1", "/pupil/tell"),
+             school.teacher: ("/teacher/", f"/teacher/classes/{school.ks2.id}")}
+    for person, paths in pages.items():
+        sign_in(client, person)
+        for path in paths:
+            with queries() as statements:
+                assert client.get(path).status_code == 200
+            # one account's columns by its id, whoever reads them (not a class's pupils)
+            reads = [s for s in statements if "session_version" in s and re.search(r'user"?\.id = (\?|%\()', s)]
+            assert len(reads) == 1, (path, reads)
+        client.post("/logout")
+
+
+def test_the_signed_in_person_is_read_only_and_never_taken_for_the_account(app, school):
+    """A change to the signed-in person would be lost with the request, and handing them to the ORM would
+    save a stranger's row: both are refused at once; the account itself is one attribute away."""
+    with app.test_request_context("/pupil/"):
+        person = signed_in.load(school.pupil.id)
+        assert (person.display_name, person.school_class.key_stage) == (school.pupil.display_name, "KS2")
+        with pytest.raises(AttributeError, match="read-only"):
+            person.session_version = 99
+        with pytest.raises(Exception):
+            Concern(school_id=person.school_id, pupil=person)
+        assert person.account is db.session.get(User, school.pupil.id)
+        assert person.account.passcode == school.pupil.passcode  # what the columns leave out, from the account

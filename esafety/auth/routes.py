@@ -94,7 +94,7 @@ def _signed_in(user: User):
 @login_required
 def logout():
     """Sign out: this session and every other session of this user stop working."""
-    current_user.end_sessions()
+    current_user.account.end_sessions()
     record("sign-out", user=current_user)
     db.session.commit()
     pupil = current_user.kind == "pupil"
@@ -234,20 +234,21 @@ def second_factor():
     if not current_user.needs_second_factor:
         return redirect(url_for(home_endpoint(current_user)))
     form = CodeForm()
-    enrolling = current_user.totp_secret is None
-    secret = current_user.totp_secret or mfa.pending_secret(current_user)
+    account = current_user.account  # its authenticator secret and last code are read and written here
+    enrolling = account.totp_secret is None
+    secret = account.totp_secret or mfa.pending_secret(account)
     if form.validate_on_submit():
         tries = reserve(Bucket("second-factor", str(current_user.id), _limit("SECOND_FACTOR_LIMIT")))
         if not tries.allowed:
             form.code.errors.append("Too many codes that did not work. Wait 15 minutes, then try again.")
-        elif mfa.verify(current_user, secret, form.code.data):
+        elif mfa.verify(account, secret, form.code.data):
             tries.refund()
             return _second_factor_passed(secret, enrolling)
         else:
             record("second factor failed", user=current_user)
             db.session.commit()
             form.code.errors.append("That code did not work. Codes change every 30 seconds: try the newest one.")
-    qr = mfa.qr_svg(current_user, secret) if enrolling else None
+    qr = mfa.qr_svg(account, secret) if enrolling else None
     status = 429 if any("Too many" in e for e in form.code.errors) else 400 if form.errors else 200
     return render_template("auth/second_factor.html", form=form, enrolling=enrolling, secret=secret, qr=qr), status
 
@@ -256,8 +257,8 @@ def _second_factor_passed(secret: str, enrolling: bool):
     """Mark this session as past the second factor; on first set-up, show the recovery codes once."""
     recovery_codes = None
     if enrolling:
-        current_user.totp_secret = secret
-        recovery_codes = mfa.new_recovery_codes(current_user)
+        current_user.account.totp_secret = secret
+        recovery_codes = mfa.new_recovery_codes(current_user.account)
     session["mfa"] = current_user.session_version
     devices.remember(current_user.id)
     record("second factor passed", user=current_user)

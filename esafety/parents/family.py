@@ -80,7 +80,7 @@ def link():
     if not reserve(Bucket("link", str(current_user.id), "10 per hour")).allowed:
         flash("Too many codes tried. Please wait an hour, or ask the teacher to check the code.", "error")
     elif form.validate_on_submit():
-        child, message = redeem(current_user, form.code.data)
+        child, message = redeem(current_user.account, form.code.data)
         db.session.commit()
         flash(message, "info" if child else "error")
         if child:

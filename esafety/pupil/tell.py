@@ -68,17 +68,6 @@ def keep_text_after_expired_token():
     return _form_page(form, "Your words are still here. Please press Send again.", 400)
 
 
-def _keep_pupil_in_memory() -> None:
-    """Detach the signed-in pupil and their class, loaded, so a failed save can still draw the page."""
-    # A failed save rolls back, and a rollback expires everything still in the session; drawing the page
-    # again would then ask the database, which may be the thing that failed.
-    pupil = current_user._get_current_object()
-    school_class = pupil.school_class  # loaded now: the page needs it (key stage)
-    for item in (school_class, pupil):
-        if item is not None and item in db.session:
-            db.session.expunge(item)
-
-
 @bp.route("/tell", methods=["GET", "POST"])
 def tell():
     """The Tell page; a report is shown as sent only once it is safely saved."""
@@ -102,7 +91,8 @@ def tell():
 def _save(form: TellForm) -> int | None:
     """Save the report once (a repeated key is the same report); None when the database refused it."""
     key = concerns.key_or_new(form.key.data)
-    _keep_pupil_in_memory()
+    # The signed-in pupil is plain values (signed_in.SignedIn), not an entity a failed save's rollback would
+    # expire: the page can be drawn again without asking the database, which may be the thing that failed.
     try:
         concern = concerns.create(
             pupil=current_user, reporter=current_user, category=form.category.data, words=form.words.data or "",
@@ -118,7 +108,7 @@ def _save(form: TellForm) -> int | None:
 
 def _sent_and_signed_out(concern_id: int):
     """The school signs pupils out once a Tell is sent: the next child on this computer cannot see it."""
-    pupil = db.session.merge(current_user._get_current_object())
+    pupil = current_user.account
     just_sent = concerns.by_id(concern_id)
     dsl_name = pupil.school.dsl_name if pupil.school else ""
     pupil.end_sessions()

@@ -46,7 +46,7 @@ def create_class():
     if not form.validate_on_submit():
         return _home_page(form, 400)
     school_class = SchoolClass(school_id=current_user.school_id, name=form.name.data, year_group=form.year_group.data)
-    school_class.teachers = [current_user]
+    school_class.teachers = [current_user.account]
     db.session.add(school_class)
     db.session.flush()
     record("class created", target=f"class:{school_class.id}")

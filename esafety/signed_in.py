@@ -1,0 +1,124 @@
+"""The signed-in person as every request reads them: plain values from one query, not an ORM entity.
+
+Every signed-in request checks its session against the account (still active, session version current, a
+pupil's class not archived), and every page then reads a handful of the account's columns: its role flags,
+its school, its name, a pupil's class. Loading that row as an ORM `User` (and its `SchoolClass`) cost about a
+fifth of a pupil's page: the ORM builds row processors, instance states and identity-map entries on every
+request for objects that are only read. `SignedIn` holds the same columns as plain attributes, read by one
+prepared statement (`database.Prepared`) on the request's connection.
+
+Anything else (the authenticator secret, a relationship, a change to the account) goes to the account
+itself, `SignedIn.account`, loaded the first time a request asks for it. Code that hands the signed-in person
+to the ORM (a concern's pupil, an audit entry's author, a class's teacher) passes `current_user.account`: a
+`SignedIn` is not an entity, and SQLAlchemy refuses it rather than taking it for one.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+
+from .database import Prepared
+from .extensions import db
+from .models import PersonRules, School, SchoolClass, Trust, User, key_stage_for
+
+# The columns every page and permission rule reads (the rest load with the account, when asked for).
+PERSON_COLUMNS = ("id", "school_id", "kind", "email", "name", "last_initial", "is_teacher", "is_dsl",
+                  "is_deputy_dsl", "is_admin", "is_trust_admin", "trust_id", "active", "session_version",
+                  "class_id")
+_FLAGS = frozenset({"is_teacher", "is_dsl", "is_deputy_dsl", "is_admin", "is_trust_admin", "active"})
+CLASS_COLUMNS = ("id", "school_id", "name", "year_group", "archived_at")
+
+# The user and, for a pupil, their class, in one statement compiled once per database.
+PERSON_WITH_CLASS = Prepared(
+    sa.select(*(User.__table__.c[name] for name in PERSON_COLUMNS),
+              *(SchoolClass.__table__.c[name] for name in CLASS_COLUMNS))
+    .select_from(User.__table__.outerjoin(SchoolClass.__table__, SchoolClass.id == User.class_id))
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
+class SignedInClass:
+    """A pupil's class as the signed-in pupil's pages read it."""
+
+    __slots__ = ("id", "school_id", "name", "year_group", "archived")
+
+    def __init__(self, id: int, school_id: int, name: str, year_group: int, archived_at: Any):
+        self.id, self.school_id, self.name, self.year_group = id, school_id, name, year_group
+        self.archived = archived_at is not None
+
+    @property
+    def key_stage(self) -> str:
+        """KS1 or KS2, from the year group (as SchoolClass.key_stage)."""
+        return key_stage_for(self.year_group)
+
+
+class SignedIn(PersonRules, UserMixin):
+    """The signed-in person: the columns of their account that requests read, and the account on demand."""
+
+    # Declared for readers and type checkers; each instance sets them from the row.
+    id: int
+    school_id: int | None
+    kind: str
+    email: str | None
+    name: str
+    last_initial: str
+    is_teacher: bool
+    is_dsl: bool
+    is_deputy_dsl: bool
+    is_admin: bool
+    is_trust_admin: bool
+    trust_id: int | None
+    active: bool
+    session_version: int
+    class_id: int | None
+    school_class: SignedInClass | None
+
+    def __init__(self, row: tuple):
+        values = {name: bool(value) if name in _FLAGS else value for name, value in zip(PERSON_COLUMNS, row)}
+        class_values = row[len(PERSON_COLUMNS):]
+        values["school_class"] = SignedInClass(*class_values) if class_values[0] is not None else None
+        values["_account"] = None
+        self.__dict__.update(values)
+
+    @property
+    def account(self) -> User:
+        """The account itself, for changes and for the ORM (loaded once per request, on first use)."""
+        if self._account is None:
+            self.__dict__["_account"] = db.session.get(User, self.id)
+        return self._account
+
+    @property
+    def school(self) -> School | None:
+        """The person's school (one query by its key, as the relationship would)."""
+        return db.session.get(School, self.school_id) if self.school_id is not None else None
+
+    @property
+    def trust(self) -> Trust | None:
+        """A trust admin's trust."""
+        return db.session.get(Trust, self.trust_id) if self.trust_id is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for what the plain values lack (a column not read per request, a method of User). Private
+        # names are refused, so the ORM never mistakes a SignedIn for the entity (`_sa_instance_state`).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.account, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A change here would be lost with the request: changes go to the account, which the session saves.
+        raise AttributeError(f"the signed-in person is read-only: set {name} on current_user.account")
+
+    def __repr__(self) -> str:
+        return f"<SignedIn {self.id}>"
+
+
+def load(user_id: int) -> SignedIn | None:
+    """The signed-in person with this id, or None when there is no such account."""
+    row = PERSON_WITH_CLASS.execute(db.session.connection(), {"user_id": user_id}).fetchone()
+    return SignedIn(row) if row is not None else None
+
+
+
+# Someone acting, as code that reads their columns takes them: the signed-in person, or an account.
+Person = User | SignedIn
