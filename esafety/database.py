@@ -52,6 +52,17 @@ def wants_write_lock() -> bool:
     return reads_that_write == "all" or request.endpoint in reads_that_write
 
 
+def writes_stand_alone() -> bool:
+    """True for a request whose every write stands on its own: one statement, complete without any other write
+    of the request (a quiz answer is one UPDATE of its attempt). A blueprint declares them as
+    `bp.standalone_writes`, {endpoint: rule(request)}. On a server database such a request runs as reads do,
+    without a transaction, each statement committing itself: BEGIN and COMMIT were two of a quiz answer's five
+    round trips. SQLite still takes its write lock for it (wants_write_lock): there, writers queue on the lock."""
+    rules = getattr(current_app.blueprints.get(request.blueprint or ""), "standalone_writes", None)
+    rule = rules.get(request.endpoint) if rules else None
+    return rule is not None and rule(request)
+
+
 # SQLite's busy handler waits for the write lock by sleeping 1, 2, 5, 10... ms and trying again, so when two
 # workers both write, the second sleeps on after the first has committed (a class of 30 pressing Finish took
 # 1.6x the time the work needs). Writers first queue on an OS file lock beside the database: a waiter gets it
@@ -185,14 +196,15 @@ def _configure_server(engine: sa.Engine, ping: bool) -> None:
 
     - read requests run each statement on its own, with no BEGIN and no ROLLBACK: on READ COMMITTED every
       statement sees what was committed when it starts, in a transaction or not, so a transaction would only add
-      two round trips to every page. Requests that write (POSTs, and the reads that write an audit record:
-      wants_write_lock) keep theirs; so does everything outside a request;
+      two round trips to every page. So do requests whose writes each stand alone (writes_stand_alone). Requests
+      that write (POSTs, and the reads that write an audit record: wants_write_lock) keep theirs; so does
+      everything outside a request;
     - a connection idle for PING_AFTER_IDLE is pinged first (when the app pings at all: pool_pre_ping).
     """
 
     @sa.event.listens_for(engine, "checkout")
     def on_checkout(dbapi_connection, record, _proxy):
-        reading = has_request_context() and not wants_write_lock()
+        reading = has_request_context() and (not wants_write_lock() or writes_stand_alone())
         if dbapi_connection.autocommit != reading:
             dbapi_connection.autocommit = reading  # a client-side switch: no transaction is open at checkout
         returned = record.info.get("returned_at")

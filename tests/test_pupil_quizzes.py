@@ -165,6 +165,36 @@ def test_answering_and_finishing_read_nothing_back_after_writing(client, pupil, 
     assert attempt.submitted_at is not None and len(attempt.responses) == len(questions)
 
 
+def test_an_answer_on_a_server_commits_itself_and_a_finish_is_one_transaction(app, client, pupil):
+    """On PostgreSQL an answer, one UPDATE, runs without BEGIN and COMMIT (two of its five round trips); a Finish
+    keeps its transaction, so the result, the responses and the school's coverage are saved together or not at
+    all. On SQLite both take the write lock in a transaction, so a class's writes queue rather than fail."""
+    with app.app_context():
+        engine = db.engine  # the requests' own engine
+    server = engine.dialect.name != "sqlite"
+    writes: list[tuple[str, bool]] = []
+
+    def note(conn, _cursor, statement, *_args):
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in ("UPDATE", "INSERT"):
+            dbapi = conn.connection.dbapi_connection
+            writes.append((verb, not dbapi.autocommit if server else dbapi.in_transaction))
+
+    url = start(client, AGE_KS2)
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        for question in quiz(AGE_KS2).questions:
+            assert client.post(url, data=form_for(question)).status_code == 302
+        answers, writes[:] = list(writes), []
+        assert client.post(url, data={"finish": "1"}).headers["Location"] == url + "/result"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert answers == [("UPDATE", not server)] * len(quiz(AGE_KS2).questions)
+    assert [verb for verb, _ in writes] == ["UPDATE", "INSERT", "INSERT"] and all(held for _, held in writes)
+    (attempt,) = attempts(pupil, AGE_KS2)
+    assert attempt.submitted_at is not None and len(attempt.state["answers"]) == len(quiz(AGE_KS2).questions)
+
+
 def test_finishing_before_every_question_is_answered_is_refused_kindly(client, pupil):
     """"finish" sent early is a 400 on the quiz page saying how many are left, and nothing is marked."""
     url = start(client, AGE_KS2)
