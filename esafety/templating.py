@@ -9,6 +9,7 @@ address depends only on the endpoint, its values and the script root the app is 
 """
 
 from flask import Flask, has_request_context, request, url_for
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .content import Catalogue, catalogue
@@ -72,6 +73,17 @@ def init_app(app: Flask) -> None:
     # The page frame's parts that are the same for everyone (base.html), by name.
     app.jinja_env.globals["site_part"] = lambda name: parts[name]()
     app.jinja_env.globals["taught_by"] = taught_by
+    # Called as globals, not imported: a `{% from %}` import costs every render a walk of the template globals,
+    # and a lesson step's text (`step_body`, the same for every pupil) is made once per step.
+    read_aloud = _RememberedMacro(app, "macros/forms.html", "read_aloud")
+    app.jinja_env.globals["read_aloud"] = lambda target, label="Read to me": read_aloud(target, label)
+    app.jinja_env.globals["step_body"] = _RememberedMacro(app, "macros/step_body.html", "step_body")
+    app.jinja_env.globals["csrf_field"] = csrf_field
+
+
+def csrf_field() -> Markup:
+    """A form's CSRF token without an id, so a page with several small forms has no duplicate ids."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
 class _RememberedMacro:

@@ -4,7 +4,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import my_attempt_or_404, my_quiz_or_404
-from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
@@ -20,7 +19,7 @@ def quiz(quiz_id: str):
     """The quiz's front page: what it is about, past results, and start or carry on."""
     quiz = my_quiz_or_404(quiz_id)
     summary = quiz_summaries(current_user.id).get(quiz.id)
-    return render_template("pupil/quiz_start.html", quiz=quiz, summary=summary, form=EmptyForm(),
+    return render_template("pupil/quiz_start.html", quiz=quiz, summary=summary,
                            smart_name=SMART_NAMES[quiz.smart], lesson=catalogue().lessons.get(quiz.lesson))
 
 
@@ -59,7 +58,7 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
             error = str(problem)
     kind = quiz_kind(quiz)
     page = kind.page(quiz, attempt.state, attempt.choice_order or {})
-    return render_template(kind.player, quiz=quiz, attempt=attempt, form=EmptyForm(), error=error, kind=kind,
+    return render_template(kind.player, quiz=quiz, attempt=attempt, error=error, kind=kind,
                            smart_names=SMART_NAMES, **page), 400 if error else 200
 
 
@@ -99,5 +98,5 @@ def quiz_result(quiz_id: str, attempt_id: int):
     know_now = pupil_growth(current_user.id, quiz, catalogue(), "pupil") if kind.opens_to_class else []
     return render_template("pupil/quiz_result.html", quiz=quiz, attempt=attempt, review=_review(quiz, attempt),
                            kind=kind, know_now=know_now,
-                           summary=summary, form=EmptyForm(), lesson=catalogue().lessons.get(quiz.lesson),
+                           summary=summary, lesson=catalogue().lessons.get(quiz.lesson),
                            smart_name=SMART_NAMES[quiz.smart])

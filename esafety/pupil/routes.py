@@ -4,7 +4,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import for_this_pupil, my_lesson_or_404
-from ..auth.forms import EmptyForm
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
@@ -92,7 +91,7 @@ def lesson_step(lesson_id: str, number: int):
     rule = catalogue().smart_rules.rules[lesson.smart]
     return render_template(
         "pupil/lesson_step.html", lesson=lesson, step=lesson.steps[number - 1], number=number,
-        total=len(lesson.steps), form=EmptyForm(), chosen=chosen_answer(lesson, row, number - 1), rule=rule,
+        total=len(lesson.steps), chosen=chosen_answer(lesson, row, number - 1), rule=rule,
         order=check_order(lesson, number - 1, current_user.id) if lesson.steps[number - 1].type == "check" else [],
         rule_text=getattr(rule, lesson.key_stage), smart_name=SMART_NAMES[lesson.smart])
 
