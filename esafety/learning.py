@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .content.schema import Lesson, QuestionQuiz, ScenarioQuiz
-from .database import read_columns, typed_null
+from .database import Prepared, read_columns, read_rows, typed_null
 from .extensions import db
 from .activities import ScenarioStory, quiz_kind
 from . import tallies
@@ -26,8 +26,16 @@ _PUPIL_PROGRESS = sa.select(LessonProgress).where(LessonProgress.pupil_id == sa.
 _PUPIL_LESSON_STATES = sa.select(LessonProgress.lesson_id, LessonProgress.step, LessonProgress.completed_at).where(
     LessonProgress.pupil_id == sa.bindparam("pupil_id"))
 _PROGRESS_IN = _PUPIL_PROGRESS.where(LessonProgress.lesson_id == sa.bindparam("lesson_id"))
-_PLACE_IN = sa.select(LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at).where(
-    LessonProgress.pupil_id == sa.bindparam("pupil_id"), LessonProgress.lesson_id == sa.bindparam("lesson_id"))
+_PLACE_IN = Prepared(sa.select(LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at).where(
+    LessonProgress.pupil_id == sa.bindparam("pupil_id"), LessonProgress.lesson_id == sa.bindparam("lesson_id")))
+
+
+class Place(NamedTuple):
+    """Where a pupil is in one lesson, as a page that only shows it reads it."""
+
+    step: int
+    answers: dict | None
+    completed_at: object
 
 
 def lesson_progress(pupil_id: int) -> dict[str, LessonProgress]:
@@ -47,10 +55,11 @@ def progress_in(pupil_id: int, lesson_id: str) -> LessonProgress | None:
     return db.session.scalar(_PROGRESS_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id})
 
 
-def place_in(pupil_id: int, lesson_id: str) -> sa.Row | None:
+def place_in(pupil_id: int, lesson_id: str) -> Place | None:
     """Where the pupil is in one lesson (step, answers, completed_at), for a page that only shows it: plain
     columns, cheaper to read than the row `progress_in` gives to change."""
-    return read_columns(_PLACE_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id}).first()
+    rows = read_rows(_PLACE_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id})
+    return Place(*rows[0]) if rows else None
 
 
 def furthest_step(lesson: Lesson, row: LessonProgress | None) -> int:
@@ -125,7 +134,7 @@ def _summarise(rows) -> dict[str, QuizSummary]:
 # statement, in one shape: on PostgreSQL every statement costs its own round trip and a share of the server's
 # CPU on the same cores. Each part keeps the order its own read has: attempts by number, set work soonest due
 # first (assignments.SOONEST_DUE_FIRST; its order columns are nulls elsewhere). Built once.
-_HOME_READS = sa.union_all(
+_HOME_READS = Prepared(sa.union_all(
     sa.select(sa.literal(0, sa.Integer), LessonProgress.lesson_id, typed_null(Assignment.activity_id),
               LessonProgress.step, typed_null(QuizAttempt.score), typed_null(QuizAttempt.passed),
               LessonProgress.completed_at, typed_null(Assignment.due_on), sa.literal(0, sa.Integer),
@@ -137,7 +146,7 @@ _HOME_READS = sa.union_all(
     sa.select(sa.literal(2, sa.Integer), Assignment.activity_kind, Assignment.activity_id, Assignment.id, sa.null(),
               sa.null(), sa.null(), Assignment.due_on, *SOONEST_DUE_FIRST)
     .where(Assignment.class_id == sa.bindparam("class_id")),
-).order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11")))  # part, then its order
+).order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11"))))  # part, then its order
 
 
 class _LessonState(NamedTuple):
@@ -170,8 +179,8 @@ def home_reads(pupil_id: int, class_id: int) -> HomeReads:
     """lesson_states and quiz_summaries of the pupil, each exactly as its own read gives it, and the work set for
     their class, soonest due first: one query."""
     lessons, attempts, set_work = {}, [], []
-    for part, key, activity_id, number, score, passed, at, due_on, *_ in read_columns(
-            _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}).all():  # all: one fetch, not one a row
+    for part, key, activity_id, number, score, passed, at, due_on, *_ in read_rows(
+            _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}):
         if part == 0:
             lessons[key] = _LessonState(key, number, at)
         elif part == 1:

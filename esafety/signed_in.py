@@ -115,8 +115,8 @@ class SignedIn(PersonRules, UserMixin):
 
 def load(user_id: int) -> SignedIn | None:
     """The signed-in person with this id, or None when there is no such account."""
-    row = PERSON_WITH_CLASS.execute(db.session.connection(), {"user_id": user_id}).fetchone()
-    return SignedIn(row) if row is not None else None
+    rows = PERSON_WITH_CLASS.rows(db.session.connection(), {"user_id": user_id})
+    return SignedIn(rows[0]) if rows else None
 
 
 

@@ -118,3 +118,37 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(app, 
     monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # every connection counts as idle
     response = client.get("/teacher/")
     assert response.status_code == 200 and "Sign out" in response.get_data(as_text=True)
+
+
+def test_a_short_read_that_fails_fails_as_sqlalchemy_says_and_a_dropped_connection_is_replaced(app, school,
+                                                                                             monkeypatch):
+    """The reads every page makes go to the driver's own cursor (database.Prepared.rows): a failure still comes
+    as SQLAlchemy's error, which the pages that carry on without the database catch, and a connection the
+    server dropped is replaced for the next request rather than handed out broken (nothing pings it here)."""
+    import sqlalchemy as sa
+
+    from esafety import database, signed_in
+    from esafety.extensions import db
+
+    monkeypatch.setattr(database, "PING_AFTER_IDLE", 1e9)  # the drop is met by the read itself
+    missing = database.Prepared(sa.select(sa.literal_column("id")).select_from(sa.table("no_such_table")))
+    with app.test_request_context("/pupil/"):
+        with pytest.raises(sa.exc.DBAPIError):
+            database.read_rows(missing, {})
+        db.session.rollback()
+        assert signed_in.load(school.pupil.id).display_name == school.pupil.display_name
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return  # a file database cannot drop a connection
+    server = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with server.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    server.dispose()
+    with app.test_request_context("/pupil/"):
+        with pytest.raises(sa.exc.OperationalError) as dropped:
+            signed_in.load(school.pupil.id)
+        assert dropped.value.connection_invalidated
+        db.session.rollback()
+    with app.test_request_context("/pupil/"):
+        assert signed_in.load(school.pupil.id).display_name == school.pupil.display_name
