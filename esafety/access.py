@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .content import catalogue
 from .extensions import db
+from .learning import AttemptInPlay, attempt_in_play
 from .models import Concern, ParentLink, QuizAttempt, School, SchoolClass, User, class_teacher
 
 
@@ -110,8 +111,16 @@ def my_quiz_or_404(quiz_id: str):
 
 
 def my_attempt_or_404(quiz, attempt_id: int) -> QuizAttempt:
-    """This attempt at this quiz is mine (a pupil)."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
+    """This attempt at this quiz is mine (a pupil): the entity, with its responses (a result page)."""
+    return _my_attempt(quiz, db.session.get(QuizAttempt, attempt_id))
+
+
+def my_attempt_in_play_or_404(quiz, attempt_id: int) -> AttemptInPlay:
+    """This attempt at this quiz is mine (a pupil): its values, as the player reads them on every click."""
+    return _my_attempt(quiz, attempt_in_play(attempt_id))
+
+
+def _my_attempt(quiz, attempt):
     if attempt is None or attempt.pupil_id != current_user.id or attempt.quiz_id != quiz.id:
         abort(404)
     return attempt

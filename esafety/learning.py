@@ -38,6 +38,30 @@ class Place(NamedTuple):
     completed_at: object
 
 
+class AttemptInPlay(NamedTuple):
+    """A quiz attempt as the player reads it on every click: plain values, not an entity (loading a QuizAttempt
+    cost the quiz answer more than its UPDATE did)."""
+
+    id: int
+    pupil_id: int
+    quiz_id: str
+    number: int
+    content_version: int
+    state: dict
+    choice_order: dict | None
+    submitted_at: object
+
+
+_ATTEMPT_IN_PLAY = Prepared(sa.select(*(QuizAttempt.__table__.c[name] for name in AttemptInPlay._fields))
+                            .where(QuizAttempt.id == sa.bindparam("attempt_id")))
+
+
+def attempt_in_play(attempt_id: int) -> AttemptInPlay | None:
+    """A quiz attempt's values, by id (access.my_attempt_in_play_or_404 checks it is the pupil's)."""
+    rows = read_rows(_ATTEMPT_IN_PLAY, {"attempt_id": attempt_id})
+    return AttemptInPlay(*rows[0]) if rows else None
+
+
 def lesson_progress(pupil_id: int) -> dict[str, LessonProgress]:
     """Every lesson the pupil has started, by lesson id (one query)."""
     rows = db.session.scalars(_PUPIL_PROGRESS, {"pupil_id": pupil_id})
@@ -372,16 +396,24 @@ _SET_STATE = sa.update(QuizAttempt.__table__).where(QuizAttempt.id == sa.bindpar
     state=sa.bindparam("state", type_=QuizAttempt.__table__.c.state.type))
 
 
-def _store(attempt: QuizAttempt, state: dict | None) -> bool:
+def _written(attempt: QuizAttempt | AttemptInPlay, **values) -> None:
+    """Tell an attempt entity what was just written to its row, rather than read it back (a test's attempt
+    answered question by question). The player's AttemptInPlay is read afresh on the next click instead."""
+    if isinstance(attempt, QuizAttempt):
+        for name, value in values.items():
+            set_committed_value(attempt, name, value)
+
+
+def _store(attempt: QuizAttempt | AttemptInPlay, state: dict | None) -> bool:
     """Keep a new state on the attempt; False when there was nothing new (a repeated click)."""
     if state is None:
         return False
     db.session.connection().execute(_SET_STATE, {"attempt": attempt.id, "state": state})
-    set_committed_value(attempt, "state", state)
+    _written(attempt, state=state)
     return True
 
 
-def record_move(attempt: QuizAttempt, quiz, form) -> bool:
+def record_move(attempt: QuizAttempt | AttemptInPlay, quiz, form) -> bool:
     """Record the answer or decision on a submitted form, as the quiz's kind reads it. False for a repeat."""
     return _store(attempt, quiz_kind(quiz).answer(attempt.state, quiz, form))
 
@@ -409,7 +441,7 @@ _CLOSE_ATTEMPT = (
 _INSERT_RESPONSES = sa.insert(QuizResponse.__table__)
 
 
-def submit(attempt: QuizAttempt, quiz) -> Verdict:
+def submit(attempt: QuizAttempt | AttemptInPlay, quiz) -> Verdict:
     """Mark and close the attempt exactly once; a second submit returns the stored verdict unchanged."""
     verdict = quiz_kind(quiz).mark(quiz, attempt.state)
     tallies.before_completion(attempt.pupil_id)
@@ -419,7 +451,8 @@ def submit(attempt: QuizAttempt, quiz) -> Verdict:
     closed = connection.execute(_CLOSE_ATTEMPT, {"attempt": attempt.id, "now": now, "score": verdict.score,
                                                  "passed": verdict.passed}).rowcount
     if not closed:
-        db.session.refresh(attempt)  # another request submitted it first: its values
+        if isinstance(attempt, QuizAttempt):
+            db.session.refresh(attempt)  # another request submitted it first: its values
         return verdict
     # One INSERT of every response (not an ORM object each), and the attempt is told what was written rather
     # than read back.
@@ -429,7 +462,6 @@ def submit(attempt: QuizAttempt, quiz) -> Verdict:
              "correct": r.correct, "understanding": r.understanding}
             for i, r in enumerate(verdict.results)
         ])
-    for name, value in (("submitted_at", now), ("score", verdict.score), ("passed", verdict.passed)):
-        set_committed_value(attempt, name, value)
+    _written(attempt, submitted_at=now, score=verdict.score, passed=verdict.passed)
     tallies.record(attempt.pupil_id, attempt.quiz_id, now, attempt.id)
     return verdict

@@ -3,10 +3,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import my_attempt_or_404, my_quiz_or_404
+from ..access import my_attempt_in_play_or_404, my_attempt_or_404, my_quiz_or_404
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
+from ..models import QuizAttempt
 from ..activities import quiz_kind
 from ..baseline import pupil_growth
 from ..learning import fit_to_content, open_attempt, quiz_summaries, record_move, submit
@@ -41,14 +42,15 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
     on the same page; a second click on an answer already recorded is ignored.
     """
     quiz = my_quiz_or_404(quiz_id)
-    attempt = my_attempt_or_404(quiz, attempt_id)
+    attempt = my_attempt_in_play_or_404(quiz, attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
     if attempt.content_version != quiz.version:
         if request.method == "GET":  # reads never write: Carry on (a POST) starts it afresh
             return redirect(url_for("pupil.quiz", quiz_id=quiz.id))
-        fit_to_content(attempt, quiz)
+        fit_to_content(db.session.get(QuizAttempt, attempt.id), quiz)
         db.session.commit()
+        attempt = my_attempt_in_play_or_404(quiz, attempt_id)
     error = None
     if request.method == "POST":
         try:
@@ -64,14 +66,13 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
 
 def _move(quiz, attempt):
     """Record the answer posted, or finish the attempt; AnswerError when the answer does not fit the page."""
-    attempt_id = attempt.id  # the commit expires the attempt: reading its id after it would load it again
     if "finish" in request.form:
         submit(attempt, quiz)
         db.session.commit()
-        return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt_id))
+        return redirect(url_for("pupil.quiz_result", quiz_id=quiz.id, attempt_id=attempt.id))
     record_move(attempt, quiz, request.form)
     db.session.commit()
-    return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt_id, _anchor="feedback"))
+    return redirect(url_for("pupil.quiz_attempt", quiz_id=quiz.id, attempt_id=attempt.id, _anchor="feedback"))
 
 
 def _review(quiz, attempt) -> list[tuple]:
