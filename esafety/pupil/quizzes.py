@@ -7,7 +7,6 @@ from ..access import my_attempt_in_play_or_404, my_attempt_or_404, my_quiz_or_40
 from ..content import catalogue
 from ..content.schema import SMART_NAMES
 from ..extensions import db
-from ..models import QuizAttempt
 from ..activities import quiz_kind
 from ..baseline import pupil_growth
 from ..learning import fit_to_content, open_attempt, quiz_summaries, record_move, submit
@@ -48,7 +47,7 @@ def quiz_attempt(quiz_id: str, attempt_id: int):
     if attempt.content_version != quiz.version:
         if request.method == "GET":  # reads never write: Carry on (a POST) starts it afresh
             return redirect(url_for("pupil.quiz", quiz_id=quiz.id))
-        fit_to_content(db.session.get(QuizAttempt, attempt.id), quiz)
+        fit_to_content(my_attempt_or_404(quiz, attempt.id), quiz)  # the entity, to change
         db.session.commit()
         attempt = my_attempt_in_play_or_404(quiz, attempt_id)
     error = None
