@@ -8,6 +8,8 @@ address depends only on the endpoint, its values and the script root the app is 
 `url_for` that remembers what it built.
 """
 
+from operator import is_
+
 from flask import Flask, has_request_context, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -58,9 +60,10 @@ def init_app(app: Flask) -> None:
         content object) and the pupil's state badge beside it, joined in Python: a Jinja loop over twenty cards
         cost more than making them."""
         card = cards[macro]
+        root = request.script_root if has_request_context() else ""  # read once, not twice a card
         # Both parts are Markup made from escaped content; joined as text (Markup's own + and join escape each
         # piece again in Python, a fifth of the page).
-        return Markup("".join([f'<li class="card">{card(item)}\n{state_badge(state)}</li>\n'
+        return Markup("".join([f'<li class="card">{card.at(root, item)}\n{state_badge(state, root)}</li>\n'
                                for item, state in items]))  # nosec B704
 
     app.jinja_env.globals["card_items"] = card_items
@@ -104,7 +107,7 @@ class _RememberedMacro:
         # The script root too: a macro's links and pictures are addresses under it.
         key = (root, *map(id, args))
         known = self.made.get(key)
-        if known and all(a is b for a, b in zip(known[0], args)):
+        if known and all(map(is_, known[0], args)):
             return known[1]
         made_html = getattr(self.app.jinja_env.get_template(self.template).module, self.macro)(*args)  # Markup
         if len(self.made) < MAX_REMEMBERED:
@@ -250,11 +253,12 @@ def weekly_chart(chart: list[tuple]) -> Markup:
 _BADGES: dict[tuple, Markup] = {}
 
 
-def state_badge(state: tuple[str, str]) -> Markup:
+def state_badge(state: tuple[str, str], root: str | None = None) -> Markup:
     """A card's state as a badge: its icon and its words (never colour alone). Made once per state and wording
-    ("New", "Started: step 3 of 7"...): the pupil home shows one on every card."""
+    ("New", "Started: step 3 of 7"...): the pupil home shows one on every card. `root`: the script root, when the
+    caller has read it."""
     key, words = state
-    cache_key = (request.script_root, key, words)
+    cache_key = (request.script_root if root is None else root, key, words)
     badge = _BADGES.get(cache_key)
     if badge is None:
         icon = url_for("static", filename=f"img/state-{key}.svg")
