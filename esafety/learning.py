@@ -18,7 +18,7 @@ from . import tallies
 from .assignments import SOONEST_DUE_FIRST, SetWork
 from .verdicts import Verdict
 from .models import Assignment, LessonProgress, QuizAttempt, QuizResponse, User, utcnow
-from .signed_in import Person
+from .signed_in import PageRead, Person, read_early, read_with_person
 
 
 # Built once: a pupil page runs these on every request (a statement's construction costs more than its cache hit).
@@ -28,6 +28,9 @@ _PUPIL_LESSON_STATES = sa.select(LessonProgress.lesson_id, LessonProgress.step, 
 _PROGRESS_IN = _PUPIL_PROGRESS.where(LessonProgress.lesson_id == sa.bindparam("lesson_id"))
 _PLACE_IN = Prepared(sa.select(LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at).where(
     LessonProgress.pupil_id == sa.bindparam("pupil_id"), LessonProgress.lesson_id == sa.bindparam("lesson_id")))
+
+
+_UNREAD = object()  # the caller has not looked for the row (None: it looked, and there is none)
 
 
 class Place(NamedTuple):
@@ -79,9 +82,21 @@ def progress_in(pupil_id: int, lesson_id: str) -> LessonProgress | None:
     return db.session.scalar(_PROGRESS_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id})
 
 
+# A lesson step's page reads the pupil's place in the signed-in person's own statement (signed_in.PageRead):
+# the page every click of a lesson shows then makes one statement, not two.
+read_with_person("pupil.lesson_step", PageRead(
+    "place", (LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at),  # step: never NULL
+    sa.and_(LessonProgress.pupil_id == User.id, LessonProgress.lesson_id == sa.bindparam("lesson_id")),
+    lambda pupil_id, values: ("place", pupil_id, values["lesson_id"])))
+
+
 def place_in(pupil_id: int, lesson_id: str) -> Place | None:
     """Where the pupil is in one lesson (step, answers, completed_at), for a page that only shows it: plain
-    columns, cheaper to read than the row `progress_in` gives to change."""
+    columns, cheaper to read than the row `progress_in` gives to change; read with the signed-in person when
+    the page is the lesson step's."""
+    early = read_early(("place", pupil_id, lesson_id), _UNREAD)
+    if early is not _UNREAD:
+        return Place(*early) if early is not None else None
     rows = read_rows(_PLACE_IN, {"pupil_id": pupil_id, "lesson_id": lesson_id})
     return Place(*rows[0]) if rows else None
 
@@ -214,7 +229,6 @@ def home_reads(pupil_id: int, class_id: int) -> HomeReads:
     return HomeReads(lessons, _summarise(attempts), set_work)
 
 
-_UNREAD = object()  # the caller has not looked for the row (None: it looked, and there is none)
 
 
 def _progress_for(pupil: User, lesson: Lesson, row=_UNREAD) -> LessonProgress:

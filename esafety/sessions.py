@@ -36,6 +36,7 @@ def load_user(session_id: str) -> signed_in.SignedIn | None:
         return None
     if user.kind == "pupil" and (user.school_class is None or user.school_class.archived):
         return None  # the class was archived: its pupils' sessions end with it
+    signed_in.keep_early_read(user)
     return user
 
 

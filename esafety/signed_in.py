@@ -13,9 +13,11 @@ to the ORM (a concern's pupil, an audit entry's author, a class's teacher) passe
 `SignedIn` is not an entity, and SQLAlchemy refuses it rather than taking it for one.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import g, request
 from flask_login import UserMixin
 
 from .database import Prepared
@@ -29,13 +31,48 @@ PERSON_COLUMNS = ("id", "school_id", "kind", "email", "name", "last_initial", "i
 _FLAGS = frozenset({"is_teacher", "is_dsl", "is_deputy_dsl", "is_admin", "is_trust_admin", "active"})
 CLASS_COLUMNS = ("id", "school_id", "name", "year_group", "archived_at")
 
+_PERSON_SELECT = (*(User.__table__.c[name] for name in PERSON_COLUMNS),
+                  *(SchoolClass.__table__.c[name] for name in CLASS_COLUMNS))
+_PERSON_FROM = User.__table__.outerjoin(SchoolClass.__table__, SchoolClass.id == User.class_id)
+
 # The user and, for a pupil, their class, in one statement compiled once per database.
-PERSON_WITH_CLASS = Prepared(
-    sa.select(*(User.__table__.c[name] for name in PERSON_COLUMNS),
-              *(SchoolClass.__table__.c[name] for name in CLASS_COLUMNS))
-    .select_from(User.__table__.outerjoin(SchoolClass.__table__, SchoolClass.id == User.class_id))
-    .where(User.id == sa.bindparam("user_id"))
-)
+PERSON_WITH_CLASS = Prepared(sa.select(*_PERSON_SELECT).select_from(_PERSON_FROM)
+                             .where(User.id == sa.bindparam("user_id")))
+
+
+class PageRead(NamedTuple):
+    """A page's own first read, made in the signed-in person's statement: on PostgreSQL each statement is a
+    round trip, and a page shown on every click (a lesson step) then needs one, not two.
+
+    `columns` of at most one row of their table, joined to the person by `on` (which may use bind parameters
+    named after the page's URL values); `key` gives what the page's own read is asked for, from the person's id
+    and the URL's values, so the read is taken only by the page asking for exactly it. The values are read
+    before the session is checked and dropped unless it is current, as the person is.
+    """
+
+    name: str
+    columns: tuple
+    on: sa.ColumnElement
+    key: Callable[[int, dict], tuple]
+
+
+_PAGE_READS: dict[str, tuple[PageRead, Prepared]] = {}
+
+
+def read_with_person(endpoint: str, read: PageRead) -> None:
+    """Make this read in the person's statement on GET requests to this endpoint (learning.place_in)."""
+    table = read.columns[0].table
+    statement = (sa.select(*_PERSON_SELECT, *read.columns)
+                 .select_from(_PERSON_FROM.outerjoin(table, read.on))
+                 .where(User.id == sa.bindparam("user_id")))
+    _PAGE_READS[endpoint] = (read, Prepared(statement))
+
+
+def read_early(key: tuple, missing: Any = None) -> Any:
+    """The row (or None: no row) a page read in the person's statement under this key; `missing` when this
+    request made no such read (another page, a POST, a person signed in during this request)."""
+    early = g.get("read_with_person")
+    return early.get(key, missing) if early else missing
 
 
 class SignedInClass:
@@ -79,6 +116,7 @@ class SignedIn(PersonRules, UserMixin):
         class_values = row[len(PERSON_COLUMNS):]
         values["school_class"] = SignedInClass(*class_values) if class_values[0] is not None else None
         values["_account"] = None
+        values["_early"] = None
         self.__dict__.update(values)
 
     @property
@@ -114,9 +152,29 @@ class SignedIn(PersonRules, UserMixin):
 
 
 def load(user_id: int) -> SignedIn | None:
-    """The signed-in person with this id, or None when there is no such account."""
-    rows = PERSON_WITH_CLASS.rows(db.session.connection(), {"user_id": user_id})
-    return SignedIn(rows[0]) if rows else None
+    """The signed-in person with this id, or None when there is no such account. On a GET to a page that reads
+    with the person (read_with_person), that read comes in the same statement; `keep_early_read` keeps it once
+    the session has been found current."""
+    page = _PAGE_READS.get(request.endpoint) if request.method == "GET" else None
+    if page is None:
+        rows = PERSON_WITH_CLASS.rows(db.session.connection(), {"user_id": user_id})
+        return SignedIn(rows[0]) if rows else None
+    read, statement = page
+    rows = statement.rows(db.session.connection(), {**request.view_args, "user_id": user_id})
+    if not rows:
+        return None
+    width = len(_PERSON_SELECT)
+    person, own = SignedIn(rows[0][:width]), rows[0][width:]
+    # Not yet g's: kept by keep_early_read, after the session rules have found the session current.
+    person.__dict__["_early"] = (read.key(user_id, request.view_args), own if own[0] is not None else None)
+    return person
+
+
+def keep_early_read(person: SignedIn) -> None:
+    """The session is current: the page may take what was read with the person."""
+    early = person.__dict__.get("_early")
+    if early is not None:
+        g.read_with_person = {early[0]: early[1]}
 
 
 

@@ -344,3 +344,28 @@ def test_check_choices_are_shuffled_per_pupil_and_stay_put_on_reload(app, client
     assert len(orders) >= 2  # seven pupils do not all share one order
     client.post(step_url(KS2_LESSON, 4), data={"choice": first[0]})
     assert progress(pupil, KS2_LESSON).answers == {"3": first[0]}
+
+
+def test_a_lesson_step_is_one_statement_that_reads_the_place_with_the_pupil(app, client, school, pupil, queries):
+    """The page every click of a lesson shows reads the pupil's place in the signed-in person's own statement:
+    one round trip, and the same place as its own read gives (the answer chosen stays chosen)."""
+    from esafety import learning, sessions, signed_in
+
+    go_through(client, KS2_LESSON, 3)
+    check = lesson(KS2_LESSON).steps[3]
+    client.post(step_url(KS2_LESSON, 4), data={"choice": right_choice(check)})
+    with queries() as statements:
+        page = client.get(step_url(KS2_LESSON, 4)).get_data(as_text=True)
+    assert len(statements) == 1 and "lesson_progress" in statements[0]
+    assert 'aria-pressed="true"' in page and "Well done!" in page
+    cookie = {"Cookie": f"esafety_session={client.get_cookie('esafety_session').value}"}
+    with app.test_request_context(step_url(KS2_LESSON, 4), headers=cookie):
+        app.preprocess_request()  # the session rules and guards: the person and the place are read here
+        early = learning.place_in(pupil.id, KS2_LESSON)
+        assert signed_in.read_early(("place", pupil.id, KS2_LESSON), "none") != "none"  # it came with the person
+        rows = db.session.execute(sa.select(LessonProgress.step, LessonProgress.answers).where(
+            LessonProgress.pupil_id == pupil.id, LessonProgress.lesson_id == KS2_LESSON)).all()
+        assert (early.step, early.answers) == tuple(rows[0])
+    with app.test_request_context(step_url(KS2_LESSON, 4)):  # a session its account has ended reads nothing
+        assert sessions.load_user(f"{pupil.id}:{pupil.session_version + 1}") is None
+        assert signed_in.read_early(("place", pupil.id, KS2_LESSON), "none") == "none"
