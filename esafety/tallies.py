@@ -200,7 +200,8 @@ def _count(school_ids: list[int], catalogue: Catalogue) -> dict[int, dict]:
 def before_completion(pupil_id: int) -> None:
     """Call before a completion is written. On PostgreSQL, lock the pupil's row (so two tabs of one pupil cannot
     both count a statement) and take a shared lock on the school's stamp (so a recount waits for this
-    transaction): one query. Nothing on SQLite, which runs one writer at a time."""
+    transaction): one query. Nothing on SQLite, which runs one writer at a time. A quiz's Finish takes the same
+    locks in the statement that closes the attempt instead (locking_first)."""
     connection = db.session.connection()
     if _postgres(connection):
         connection.execute(_LOCK_PUPIL_AND_STAMP, {"pupil": pupil_id})
@@ -209,6 +210,16 @@ def before_completion(pupil_id: int) -> None:
 # Two locking clauses in one statement, which SQLAlchemy cannot express.
 _LOCK_PUPIL_AND_STAMP = sa.text('SELECT u.id FROM "user" u JOIN coverage_stamp s ON s.school_id = u.school_id '
                                 "WHERE u.id = :pupil FOR UPDATE OF u FOR SHARE OF s")
+
+
+def locking_first(statement: sa.Update) -> sa.Update:
+    """The write that makes a completion, taking before_completion's locks itself, on PostgreSQL: a Finish
+    then sends one statement where it sent two (each a round trip). The locking select is a CTE that the
+    statement's condition reads, so PostgreSQL takes the locks (waiting for another tab's Finish to commit)
+    before the write; the next statement (the upsert) then sees what that Finish wrote. `pupil` is the
+    pupil's id. Use only on PostgreSQL; SQLite runs one writer at a time and needs no lock."""
+    locked = _LOCK_PUPIL_AND_STAMP.columns(sa.column("id", sa.Integer)).cte("completion_lock")
+    return statement.add_cte(locked).where(sa.select(sa.func.count()).select_from(locked).scalar_subquery() >= 0)
 
 
 def _inline(ids: list[str]) -> list:
