@@ -173,19 +173,32 @@ def _summarise(rows) -> dict[str, QuizSummary]:
 # statement, in one shape: on PostgreSQL every statement costs its own round trip and a share of the server's
 # CPU on the same cores. Each part keeps the order its own read has: attempts by number, set work soonest due
 # first (assignments.SOONEST_DUE_FIRST; its order columns are nulls elsewhere). Built once.
-_HOME_READS = Prepared(sa.union_all(
-    sa.select(sa.literal(0, sa.Integer), LessonProgress.lesson_id, typed_null(Assignment.activity_id),
-              LessonProgress.step, typed_null(QuizAttempt.score), typed_null(QuizAttempt.passed),
-              LessonProgress.completed_at, typed_null(Assignment.due_on), sa.literal(0, sa.Integer),
-              typed_null(Assignment.due_on), typed_null(Assignment.created_at))
+_HOME_PARTS = sa.union_all(
+    # Named, so the union's columns keep their own names when it is a subquery (the person's statement).
+    sa.select(sa.literal(0, sa.Integer).label("part"), LessonProgress.lesson_id.label("key"),
+              typed_null(Assignment.activity_id).label("activity_id"), LessonProgress.step.label("number"),
+              typed_null(QuizAttempt.score).label("score"), typed_null(QuizAttempt.passed).label("passed"),
+              LessonProgress.completed_at.label("at"), typed_null(Assignment.due_on).label("due_on"),
+              sa.literal(0, sa.Integer).label("order_1"), typed_null(Assignment.due_on).label("order_2"),
+              typed_null(Assignment.created_at).label("order_3"))
     .where(LessonProgress.pupil_id == sa.bindparam("pupil_id")),
     sa.select(sa.literal(1, sa.Integer), QuizAttempt.quiz_id, sa.null(), QuizAttempt.id, QuizAttempt.score,
               QuizAttempt.passed, QuizAttempt.submitted_at, sa.null(), QuizAttempt.number, sa.null(), sa.null())
     .where(QuizAttempt.pupil_id == sa.bindparam("pupil_id")),
     sa.select(sa.literal(2, sa.Integer), Assignment.activity_kind, Assignment.activity_id, Assignment.id, sa.null(),
               sa.null(), sa.null(), Assignment.due_on, *SOONEST_DUE_FIRST)
-    .where(Assignment.class_id == sa.bindparam("class_id")),
-).order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11"))))  # part, then its order
+    .where(Assignment.class_id == sa.select(User.class_id).where(User.id == sa.bindparam("pupil_id"))
+           .scalar_subquery().correlate(None)),
+)
+_HOME_READS = Prepared(_HOME_PARTS.order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11"))))
+# On PostgreSQL the home's union comes in the signed-in person's own statement (signed_in.PageRead): one round
+# trip for the page, not two. On SQLite a statement costs no round trip, and the person's columns repeated on
+# every row cost more than they would save: the home reads its union itself there.
+_HOME_UNION = _HOME_PARTS.subquery("home")
+read_with_person("pupil.home", PageRead(
+    "home", tuple(_HOME_UNION.c), sa.true(), lambda pupil_id, values: ("home", pupil_id), many=True,
+    order_by=tuple(list(_HOME_UNION.c)[position] for position in (0, 8, 9, 10)),
+    parameters=lambda pupil_id, values: {"pupil_id": pupil_id}, only_on="postgresql"))
 
 
 class _LessonState(NamedTuple):
@@ -214,12 +227,14 @@ class HomeReads(NamedTuple):
     set_work: list[SetWork]
 
 
-def home_reads(pupil_id: int, class_id: int) -> HomeReads:
+def home_reads(pupil_id: int) -> HomeReads:
     """lesson_states and quiz_summaries of the pupil, each exactly as its own read gives it, and the work set for
-    their class, soonest due first: one query."""
+    their class, soonest due first: one query (none of its own on PostgreSQL, read with the person)."""
     lessons, attempts, set_work = {}, [], []
-    for part, key, activity_id, number, score, passed, at, due_on, *_ in read_rows(
-            _HOME_READS, {"pupil_id": pupil_id, "class_id": class_id}):
+    rows = read_early(("home", pupil_id))
+    if rows is None:
+        rows = read_rows(_HOME_READS, {"pupil_id": pupil_id})
+    for part, key, activity_id, number, score, passed, at, due_on, *_ in rows:
         if part == 0:
             lessons[key] = _LessonState(key, number, at)
         elif part == 1:

@@ -54,6 +54,12 @@ class PageRead(NamedTuple):
     columns: tuple
     on: sa.ColumnElement
     key: Callable[[int, dict], tuple]
+    # Several rows (a union, joined on true; the person's columns repeat on each), in this order. The first
+    # column is one every row has (NULL: no rows). `parameters` gives the read's own bind parameters.
+    many: bool = False
+    order_by: tuple = ()
+    parameters: Callable[[int, dict], dict] = lambda person_id, values: values
+    only_on: str | None = None  # a database (dialect name) it is joined on; elsewhere the page reads it itself
 
 
 _PAGE_READS: dict[str, tuple[PageRead, Prepared]] = {}
@@ -64,7 +70,7 @@ def read_with_person(endpoint: str, read: PageRead) -> None:
     table = read.columns[0].table
     statement = (sa.select(*_PERSON_SELECT, *read.columns)
                  .select_from(_PERSON_FROM.outerjoin(table, read.on))
-                 .where(User.id == sa.bindparam("user_id")))
+                 .where(User.id == sa.bindparam("user_id")).order_by(*read.order_by))
     _PAGE_READS[endpoint] = (read, Prepared(statement))
 
 
@@ -155,18 +161,26 @@ def load(user_id: int) -> SignedIn | None:
     """The signed-in person with this id, or None when there is no such account. On a GET to a page that reads
     with the person (read_with_person), that read comes in the same statement; `keep_early_read` keeps it once
     the session has been found current."""
+    connection = db.session.connection()
     page = _PAGE_READS.get(request.endpoint) if request.method == "GET" else None
+    if page is not None and page[0].only_on not in (None, connection.dialect.name):
+        page = None
     if page is None:
-        rows = PERSON_WITH_CLASS.rows(db.session.connection(), {"user_id": user_id})
+        rows = PERSON_WITH_CLASS.rows(connection, {"user_id": user_id})
         return SignedIn(rows[0]) if rows else None
     read, statement = page
-    rows = statement.rows(db.session.connection(), {**request.view_args, "user_id": user_id})
+    values = request.view_args or {}
+    rows = statement.rows(connection, {**read.parameters(user_id, values), "user_id": user_id})
     if not rows:
         return None
     width = len(_PERSON_SELECT)
-    person, own = SignedIn(rows[0][:width]), rows[0][width:]
+    person = SignedIn(rows[0][:width])
+    if read.many:
+        own = [row[width:] for row in rows if row[width] is not None]
+    else:
+        own = rows[0][width:] if rows[0][width] is not None else None
     # Not yet g's: kept by keep_early_read, after the session rules have found the session current.
-    person.__dict__["_early"] = (read.key(user_id, request.view_args), own if own[0] is not None else None)
+    person.__dict__["_early"] = (read.key(user_id, values), own)
     return person
 
 

@@ -81,7 +81,7 @@ def test_the_home_reads_in_one_query_give_what_the_three_reads_give(school):
                                   due_on=due, set_by_id=school.teacher.id))
     db.session.commit()
 
-    lessons, quizzes, set_work = home_reads(pupil.id, school.ks2.id)
+    lessons, quizzes, set_work = home_reads(pupil.id)
 
     assert {key: tuple(row) for key, row in lessons.items()} == {
         key: tuple(row) for key, row in lesson_states(pupil.id).items()}

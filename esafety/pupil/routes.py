@@ -39,7 +39,7 @@ def home():
     key_stage = current_user.school_class.key_stage
     year_group = current_user.school_class.year_group
     content = catalogue()
-    progress, results, assignments = home_reads(current_user.id, current_user.class_id)
+    progress, results, assignments = home_reads(current_user.id)
     set_work = []
     for assignment in assignments:
         activity = content.activity(assignment.activity_kind, assignment.activity_id)
