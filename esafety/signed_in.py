@@ -60,6 +60,7 @@ class PageRead(NamedTuple):
     order_by: tuple = ()
     parameters: Callable[[int, dict], dict] = lambda person_id, values: values
     only_on: str | None = None  # a database (dialect name) it is joined on; elsewhere the page reads it itself
+    methods: tuple = ("GET",)  # a POST's read is in its transaction, as the person's is
 
 
 _PAGE_READS: dict[str, tuple[PageRead, Prepared]] = {}
@@ -75,10 +76,11 @@ def read_with_person(endpoint: str, read: PageRead) -> None:
 
 
 def read_early(key: tuple, missing: Any = None) -> Any:
-    """The row (or None: no row) a page read in the person's statement under this key; `missing` when this
-    request made no such read (another page, a POST, a person signed in during this request)."""
+    """The row (or None: no row) a page read in the person's statement under this key, taken once: a second
+    ask (after the page has changed the row) reads afresh. `missing` when this request made no such read
+    (another page or method, a person signed in during this request, a read already taken)."""
     early = g.get("read_with_person")
-    return early.get(key, missing) if early else missing
+    return early.pop(key, missing) if early else missing
 
 
 class SignedInClass:
@@ -162,8 +164,9 @@ def load(user_id: int) -> SignedIn | None:
     with the person (read_with_person), that read comes in the same statement; `keep_early_read` keeps it once
     the session has been found current."""
     connection = db.session.connection()
-    page = _PAGE_READS.get(request.endpoint) if request.method == "GET" else None
-    if page is not None and page[0].only_on not in (None, connection.dialect.name):
+    page = _PAGE_READS.get(request.endpoint)
+    if page is not None and (request.method not in page[0].methods
+                             or page[0].only_on not in (None, connection.dialect.name)):
         page = None
     if page is None:
         rows = PERSON_WITH_CLASS.rows(connection, {"user_id": user_id})

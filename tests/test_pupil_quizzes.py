@@ -145,9 +145,9 @@ def _writes_then_reads(statements: list[str]) -> list[str]:
 
 
 def test_answering_and_finishing_read_nothing_back_after_writing(client, pupil, queries):
-    """An answer is the user, the attempt and one UPDATE; Finish is the user, the attempt, the UPDATE that
-    closes it (on PostgreSQL taking the lock on the pupil's row first, in the same statement), one INSERT of
-    every response and one upsert of the school's coverage tallies. Neither reads anything after writing (on SQLite each read-back began a new
+    """An answer is the user with the attempt (one statement: signed_in.PageRead) and one UPDATE; Finish is the
+    user with the attempt, the UPDATE that closes it (on PostgreSQL taking the lock on the pupil's row first, in
+    the same statement), one INSERT of every response and one upsert of the school's coverage tallies. Neither reads anything after writing (on SQLite each read-back began a new
     write-locked transaction while the class was saving)."""
     url = start(client, AGE_KS2)
     questions = quiz(AGE_KS2).questions
@@ -158,7 +158,8 @@ def test_answering_and_finishing_read_nothing_back_after_writing(client, pupil, 
     with queries() as finishing:
         assert client.post(url, data={"finish": "1"}).headers["Location"] == url + "/result"
     assert _writes_then_reads(answering) == [] and _writes_then_reads(finishing) == []
-    assert (len(answering), len(finishing)) == (3, 5), (answering, finishing)
+    assert (len(answering), len(finishing)) == (2, 4), (answering, finishing)
+    assert all("quiz_attempt" in reads[0] for reads in (answering, finishing))
     assert "coverage_tally" in finishing[-1]
     (attempt,) = attempts(pupil, AGE_KS2)
     assert attempt.submitted_at is not None and len(attempt.responses) == len(questions)
@@ -530,3 +531,18 @@ def test_a_finish_waits_for_a_finish_of_the_same_pupil_in_another_tab(app, clien
     assert finished == [302]
     (attempt,) = attempts(pupil, AGE_KS2)
     assert attempt.submitted_at is not None
+
+
+def test_an_answer_to_an_attempt_from_an_older_version_starts_it_afresh_and_keeps_the_answer(client, pupil):
+    """An answer posted to an attempt begun before the quiz changed resets the attempt to the new version, then
+    records this answer on the fresh attempt: the attempt read with the person is not used again after the
+    reset (nothing of the old answers survives, and the new one is not lost)."""
+    db.session.add(QuizAttempt(pupil_id=pupil.id, quiz_id=AGE_KS2, number=1, content_version=0,
+                               state={"answers": {"retired-question": "a"}}))
+    db.session.commit()
+    (old,) = attempts(pupil, AGE_KS2)
+    question = quiz(AGE_KS2).questions[0]
+    assert client.post(f"/pupil/quizzes/{AGE_KS2}/attempts/{old.id}", data=form_for(question)).status_code == 302
+    (attempt,) = attempts(pupil, AGE_KS2)
+    assert attempt.content_version == quiz(AGE_KS2).version
+    assert list(attempt.state["answers"]) == [question.id]
