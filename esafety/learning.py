@@ -63,7 +63,7 @@ _ATTEMPT_IN_PLAY = Prepared(sa.select(*(QuizAttempt.__table__.c[name] for name i
 # own statement (signed_in.PageRead): one statement fewer on each, a round trip on PostgreSQL. A POST's read is
 # in its transaction, as the person's is.
 read_with_person("pupil.quiz_attempt", PageRead(
-    "attempt", tuple(QuizAttempt.__table__.c[name] for name in AttemptInPlay._fields),  # id: never NULL
+    tuple(QuizAttempt.__table__.c[name] for name in AttemptInPlay._fields),  # id: never NULL
     QuizAttempt.id == sa.bindparam("attempt_id"),
     lambda pupil_id, values: ("attempt", values["attempt_id"]), methods=("GET", "POST")))
 
@@ -97,7 +97,7 @@ def progress_in(pupil_id: int, lesson_id: str) -> LessonProgress | None:
 # A lesson step's page reads the pupil's place in the signed-in person's own statement (signed_in.PageRead):
 # the page every click of a lesson shows then makes one statement, not two.
 read_with_person("pupil.lesson_step", PageRead(
-    "place", (LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at),  # step: never NULL
+    (LessonProgress.step, LessonProgress.answers, LessonProgress.completed_at),  # step: never NULL
     sa.and_(LessonProgress.pupil_id == User.id, LessonProgress.lesson_id == sa.bindparam("lesson_id")),
     lambda pupil_id, values: ("place", pupil_id, values["lesson_id"])))
 
@@ -208,7 +208,7 @@ _HOME_READS = Prepared(_HOME_PARTS.order_by(*(sa.literal_column(position) for po
 # every row cost more than they would save: the home reads its union itself there.
 _HOME_UNION = _HOME_PARTS.subquery("home")
 read_with_person("pupil.home", PageRead(
-    "home", tuple(_HOME_UNION.c), sa.true(), lambda pupil_id, values: ("home", pupil_id), many=True,
+    tuple(_HOME_UNION.c), sa.true(), lambda pupil_id, values: ("home", pupil_id), many=True,
     order_by=tuple(list(_HOME_UNION.c)[position] for position in (0, 8, 9, 10)),
     parameters=lambda pupil_id, values: {"pupil_id": pupil_id}, only_on="postgresql"))
 

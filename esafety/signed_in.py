@@ -44,13 +44,12 @@ class PageRead(NamedTuple):
     """A page's own first read, made in the signed-in person's statement: on PostgreSQL each statement is a
     round trip, and a page shown on every click (a lesson step) then needs one, not two.
 
-    `columns` of at most one row of their table, joined to the person by `on` (which may use bind parameters
-    named after the page's URL values); `key` gives what the page's own read is asked for, from the person's id
-    and the URL's values, so the read is taken only by the page asking for exactly it. The values are read
-    before the session is checked and dropped unless it is current, as the person is.
+    `columns` of one row of their table (or several: `many`), joined to the person by `on` (which may use bind
+    parameters named after the page's URL values); `key` gives what the page's own read is asked for, from the
+    person's id and the URL's values, so the read is taken only by the page asking for exactly it. The values
+    are read before the session is checked and dropped unless it is current, as the person is.
     """
 
-    name: str
     columns: tuple
     on: sa.ColumnElement
     key: Callable[[int, dict], tuple]
@@ -67,7 +66,7 @@ _PAGE_READS: dict[str, tuple[PageRead, Prepared]] = {}
 
 
 def read_with_person(endpoint: str, read: PageRead) -> None:
-    """Make this read in the person's statement on GET requests to this endpoint (learning.place_in)."""
+    """Make this read in the person's statement on requests to this endpoint by the read's methods."""
     table = read.columns[0].table
     statement = (sa.select(*_PERSON_SELECT, *read.columns)
                  .select_from(_PERSON_FROM.outerjoin(table, read.on))
@@ -192,7 +191,6 @@ def keep_early_read(person: SignedIn) -> None:
     early = person.__dict__.get("_early")
     if early is not None:
         g.read_with_person = {early[0]: early[1]}
-
 
 
 # Someone acting, as code that reads their columns takes them: the signed-in person, or an account.
