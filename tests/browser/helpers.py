@@ -47,6 +47,14 @@ def keyboard_pupil_sign_in(page, class_code: str, name: str, passcode: str) -> N
         press_enter(page)
 
 
+def click_through(page, target) -> None:
+    """Click a link or a submit button (a selector, or a locator) and wait for the page it opens. Playwright's
+    click returns once the click is made, so a read straight after it can still see the page before: on a busy
+    machine it did (a flash message and a chosen framework were missed)."""
+    with page.expect_navigation():
+        (page.locator(target) if isinstance(target, str) else target).click()
+
+
 def press_enter(page) -> None:
     """Press Enter on the focused control and wait for the page it submits or opens."""
     with page.expect_navigation():
@@ -89,10 +97,10 @@ def staff_tab(browser, live_server, user):
     tab.goto("/login")
     tab.fill("#email", user.email)
     tab.fill("#password", factories.PASSWORD)
-    tab.click("button:has-text('Sign in')")
+    click_through(tab, "button:has-text('Sign in')")
     if user.needs_second_factor:
         tab.fill("#code", pyotp.TOTP(user.totp_secret).now())
-        tab.click("button:has-text('Continue')")
+        click_through(tab, "button:has-text('Continue')")
     return tab
 
 

@@ -6,7 +6,7 @@ import pytest
 from esafety import concerns
 from esafety.extensions import db
 
-from .helpers import axe_violations, sign_in_quickly, snap, staff_tab
+from .helpers import axe_violations, click_through, sign_in_quickly, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -31,20 +31,20 @@ def test_dsl_filters_sets_urgency_and_reads_a_chronology(browser, live_server, s
     dsl.goto("/concerns/")
     assert dsl.inner_text(".main-nav .count-badge") == "3 new"
     dsl.select_option("#category", "contact")
-    dsl.click("button:has-text('Show concerns')")
+    click_through(dsl, "button:has-text('Show concerns')")
     assert dsl.locator("tbody tr").count() == 1
     assert axe_violations(dsl) == [], "filtered inbox"
     dsl.goto(f"/concerns/{first.id}")
     dsl.select_option("#urgency", "immediate")
     dsl.fill("#urgency_reason", "Asking for the school's name: possible grooming")
-    dsl.click("button:has-text('Save urgency')")
+    click_through(dsl, "button:has-text('Save urgency')")
     assert "Immediate" in dsl.inner_text(".facts")
     assert axe_violations(dsl) == [], "concern page with urgency"
     dsl.goto("/concerns/")
     assert "Immediate" in dsl.locator("tbody tr").first.inner_text()
     snap(dsl, "5-dsl-inbox-urgency")
     dsl.goto(f"/concerns/{first.id}")
-    dsl.click("a:has-text('Chronology: every concern')")
+    click_through(dsl, "a:has-text('Chronology: every concern')")
     timeline = dsl.inner_text(".timeline-table")
     assert timeline.index("which school I go to") < timeline.index("asked to meet at the park")
     assert "Urgency: Immediate" in timeline
@@ -59,11 +59,11 @@ def test_admin_staff_page_deactivates_then_offers_delete(browser, live_server, s
     admin.goto("/admin/staff")
     assert axe_violations(admin) == [], "staff page"
     row = admin.locator("tr", has_text="Mr Other")
-    row.locator("button:has-text('Deactivate')").click()
+    click_through(admin, row.locator("button:has-text('Deactivate')"))
     row = admin.locator("tr", has_text="Mr Other")
     assert "Deactivated" in row.inner_text() and row.locator("a:has-text('Delete')").count() == 1
     snap(admin, "7-admin-staff")
-    row.locator("a:has-text('Delete')").click()
+    click_through(admin, row.locator("a:has-text('Delete')"))
     assert axe_violations(admin) == [], "delete staff page"
     admin.context.close()
 
@@ -73,7 +73,7 @@ def test_tell_confirmation_is_accessible(page, school):
     sign_in_quickly(page, school.pupil, "cat-sun-boat")
     page.goto("/pupil/tell")
     page.locator("label", has_text="Someone was unkind").first.click()
-    page.click("button:has-text('Send')")
+    click_through(page, "button:has-text('Send')")
     page.wait_for_url("**/tell/sent*")
     assert "If you are in danger now, call 999." in page.inner_text("main")
     assert axe_violations(page) == []

@@ -8,7 +8,7 @@ from esafety.content import catalogue
 from esafety.models import utcnow
 
 from .. import factories
-from .helpers import axe_violations, pdf_pages, snap, staff_tab
+from .helpers import axe_violations, click_through, pdf_pages, snap, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,6 @@ def test_coverage_page_passes_axe_and_offers_rshe_2019(browser, live_server, sch
     assert axe_violations(tab) == [], "coverage page"
     snap(tab, "coverage-ks2-default")
     tab.select_option("#framework", "rshe-2019")
-    tab.click("button:has-text('Show')")
+    click_through(tab, "button:has-text('Show')")
     assert tab.locator("h2", has_text="(2019)").count() == 1 and tab.locator("h2", has_text="(2025)").count() == 0
     snap(tab, "coverage-ks2-rshe2019")

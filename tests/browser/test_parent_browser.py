@@ -7,7 +7,7 @@ from esafety.extensions import db
 from esafety.linking import new_code
 
 from .. import factories
-from .helpers import axe_violations
+from .helpers import axe_violations, click_through
 
 pytestmark = pytest.mark.browser
 
@@ -34,19 +34,19 @@ def test_parent_links_child_and_sees_their_lessons(page, school):
     page.fill("#password", "our family passphrase")
     page.fill("#confirm", "our family passphrase")
     page.fill("#code", code)
-    page.click("button:has-text('Create account')")
+    click_through(page, "button:has-text('Create account')")
     # Registration says the same whether or not the email was new, and the parent then signs in.
     assert "If that email address is new to us" in page.inner_text("main")
     page.fill("#email", "jo@home.example")
     page.fill("#password", "our family passphrase")
-    page.click("button[type=submit]")
-    page.click(f"text={school.pupil.display_name}")
+    click_through(page, "button[type=submit]")
+    click_through(page, f"text={school.pupil.display_name}")
     assert page.get_by_role("heading", level=1).inner_text() == "What Dev has learned"
     assert page.get_by_text("A is for Accepting").is_visible()
     assert axe_violations(page) == []
     page.goto("/family/")
     page.fill("#code", code)
-    page.click("button:has-text('Link')")
+    click_through(page, "button:has-text('Link')")
     assert page.get_by_text("That code did not work").is_visible()
     response = page.goto(f"/family/children/{school.ks1_pupil.id}")
     assert response.status == 404

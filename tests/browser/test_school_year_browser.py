@@ -13,7 +13,7 @@ from esafety import demo
 from esafety.extensions import db
 from esafety.models import SchoolClass
 
-from .helpers import axe_violations
+from .helpers import axe_violations, click_through
 
 pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "mis"
@@ -33,10 +33,10 @@ def _sign_in(page, role: str) -> None:
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
     if role in demo.TOTP_SECRETS:
         page.fill("#code", pyotp.TOTP(demo.TOTP_SECRETS[role]).now())
-        page.click("main button[type=submit]")
+        click_through(page, "main button[type=submit]")
 
 
 def test_import_and_rollover_previews_pass_axe(page, app):
@@ -46,7 +46,7 @@ def test_import_and_rollover_previews_pass_axe(page, app):
     page.goto("/teacher/import")
     assert axe_violations(page) == []
     page.set_input_files("#file", str(FIXTURES / "sims_student_list.csv"))
-    page.click("button:has-text('Preview the import')")
+    click_through(page, "button:has-text('Preview the import')")
     assert page.get_by_role("heading", level=1).inner_text() == "Import preview"
     assert page.get_by_text("laid out like a SIMS export").is_visible()
     assert axe_violations(page) == []
@@ -67,7 +67,7 @@ def test_a_parents_withdrawal_shows_on_the_teachers_register(page, app, browser,
     page.goto(f"/family/children/{nia.id}/consent")
     assert axe_violations(page) == []
     page.check("#social_media-1")  # No
-    page.click("button:has-text('Save my answers')")
+    click_through(page, "button:has-text('Save my answers')")
     teacher = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 1100, "height": 900})
     tab = teacher.new_page()
     _sign_in(tab, "teacher")

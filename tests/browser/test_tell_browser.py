@@ -9,7 +9,9 @@ from esafety.extensions import db
 from esafety.models import LessonProgress, utcnow
 
 from .. import factories
-from .helpers import axe_violations, keyboard_pupil_sign_in, press_enter, press_tab_until, snap, staff_tab
+from .helpers import (
+    axe_violations, click_through, keyboard_pupil_sign_in, press_enter, press_tab_until, snap, staff_tab,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,16 +51,16 @@ def test_ks1_pupil_tells_dsl_closes_and_pupil_sees_it_was_looked_at(page, browse
     assert WORDS[:40] in first_row.inner_text()
     assert axe_violations(dsl) == [], "inbox"
     snap(dsl, "3-dsl-inbox")
-    first_row.get_by_role("link", name="Ava K.").click()
+    click_through(dsl, first_row.get_by_role("link", name="Ava K."))
     dsl.wait_for_url(re.compile(r".*/concerns/\d+$"))
     assert WORDS in dsl.inner_text(".entry-words")
     assert axe_violations(dsl) == [], "concern page"
 
     dsl.fill("#text", "Spoke to Ava at 10:30. She showed me the game chat. Parents told.")
-    dsl.click("button:has-text('Add note')")
+    click_through(dsl, "button:has-text('Add note')")
     dsl.select_option("#status", "closed")
     dsl.fill("#decision", "Outcome: player reported to the game and blocked; parents changed chat settings.")
-    dsl.click("button:has-text('Save status')")
+    click_through(dsl, "button:has-text('Save status')")
     assert dsl.inner_text(".facts .badge") == "Closed"
     assert "Spoke to Ava at 10:30" in dsl.inner_text(".timeline")
     assert "Changed the status: Closed" in dsl.inner_text(".audit-table")
@@ -66,7 +68,7 @@ def test_ks1_pupil_tells_dsl_closes_and_pupil_sees_it_was_looked_at(page, browse
     snap(dsl, "4-dsl-concern")
 
     page.goto("/pupil/tell")
-    page.get_by_role("link", name="Things I have told before").click()
+    click_through(page, page.get_by_role("link", name="Things I have told before"))
     for picture in factories.PASSCODE.split("-"):  # only the pupil's own pictures open the list
         with page.expect_navigation():  # each press is a POST: wait for its page before the next press
             page.click(f"button[value={picture}]")
@@ -86,24 +88,24 @@ def test_admin_settings_and_pupil_export_pages(browser, live_server, school):
     admin.goto("/admin/settings")
     assert axe_violations(admin) == [], "settings"
     admin.fill("#official_accounts", "Facebook: Test Primary (@testprimary)\nX: @testprimary")
-    admin.click("button:has-text('Save settings')")
+    click_through(admin, "button:has-text('Save settings')")
     assert "Saved." in admin.inner_text(".notice")
     snap(admin, "5-admin-settings")
     admin.goto("/parents/this-school")
     assert "X: @testprimary" in admin.inner_text("main")
     admin.goto("/admin/pupils")
     admin.select_option("#class_id", label="Year 5 Ash")
-    admin.click("button:has-text('Show pupils')")
+    click_through(admin, "button:has-text('Show pupils')")
     assert "Ava K." not in admin.inner_text("tbody")
     assert axe_violations(admin) == [], "pupil list"
     snap(admin, "5b-admin-pupils")
-    admin.get_by_role("link", name="See everything held about Dev L.").click()
+    click_through(admin, admin.get_by_role("link", name="See everything held about Dev L."))
     assert admin.get_by_role("heading", level=1).inner_text() == "Everything held about Dev L."
     assert "held separately by the DSL" in admin.inner_text("main")
     assert "safeguarding records are held by the DSL" not in admin.inner_text("main")  # never a count
     assert axe_violations(admin) == [], "pupil export page"
     snap(admin, "6-admin-pupil-export")
-    admin.get_by_role("link", name="Delete this pupil").click()
+    click_through(admin, admin.get_by_role("link", name="Delete this pupil"))
     assert axe_violations(admin) == [], "delete confirmation"
     snap(admin, "7-admin-delete-confirm")
     admin.context.close()
@@ -113,12 +115,12 @@ def test_teacher_logs_a_concern_for_the_dsl(browser, live_server, school):
     """A teacher picks a pupil, sends a concern and is told only that it went to the DSL; both pages pass axe-core."""
     teacher = staff_tab(browser, live_server, school.teacher)
     teacher.goto("/teacher/concern")
-    teacher.get_by_role("link", name="Dev L.").click()
+    click_through(teacher, teacher.get_by_role("link", name="Dev L."))
     assert axe_violations(teacher) == [], "concern form"
     teacher.select_option("#category", "contact")
     teacher.fill("#words", "At 10:15 in the ICT suite Dev said a player asked for his address.")
     snap(teacher, "8-teacher-concern-form")
-    teacher.click("button:has-text('Send to the DSL')")
+    click_through(teacher, "button:has-text('Send to the DSL')")
     assert teacher.get_by_role("heading", level=1).inner_text() == "Sent to the designated safeguarding lead"
     assert "ICT suite" not in teacher.content()
     assert axe_violations(teacher) == [], "sent page"
