@@ -10,7 +10,8 @@ prepared statement (`database.Prepared`) on the request's connection.
 Anything else (the authenticator secret, a relationship, a change to the account) goes to the account
 itself, `SignedIn.account`, loaded the first time a request asks for it. Code that hands the signed-in person
 to the ORM (a concern's pupil, an audit entry's author, a class's teacher) passes `current_user.account`: a
-`SignedIn` is not an entity, and SQLAlchemy refuses it rather than taking it for one.
+`SignedIn` is not an entity, and SQLAlchemy refuses it (when the object holding it is added to the session)
+rather than taking it for one.
 """
 
 from collections.abc import Callable
@@ -28,7 +29,6 @@ from .models import PersonRules, School, SchoolClass, Trust, User, key_stage_for
 PERSON_COLUMNS = ("id", "school_id", "kind", "email", "name", "last_initial", "is_teacher", "is_dsl",
                   "is_deputy_dsl", "is_admin", "is_trust_admin", "trust_id", "active", "session_version",
                   "class_id")
-_FLAGS = frozenset({"is_teacher", "is_dsl", "is_deputy_dsl", "is_admin", "is_trust_admin", "active"})
 CLASS_COLUMNS = ("id", "school_id", "name", "year_group", "archived_at")
 
 _PERSON_SELECT = (*(User.__table__.c[name] for name in PERSON_COLUMNS),
@@ -119,7 +119,8 @@ class SignedIn(PersonRules, UserMixin):
     school_class: SignedInClass | None
 
     def __init__(self, row: tuple):
-        values = {name: bool(value) if name in _FLAGS else value for name, value in zip(PERSON_COLUMNS, row)}
+        # Prepared.rows has converted each value as its column's type says (SQLite's 0 and 1 to booleans).
+        values = dict(zip(PERSON_COLUMNS, row))
         class_values = row[len(PERSON_COLUMNS):]
         values["school_class"] = SignedInClass(*class_values) if class_values[0] is not None else None
         values["_account"] = None
