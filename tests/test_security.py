@@ -8,6 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from esafety.extensions import db
+
 from . import factories, pages
 from .matrix import ROLES, users as _users, values as _values
 
@@ -225,3 +227,25 @@ def test_a_form_signed_a_while_ago_still_submits(csrf_app, school, monkeypatch):
     assert second and second != first
     response = client.post("/logout", data={"csrf_token": first})  # the form from the older page
     assert response.status_code == 302 and client.get("/teacher/").status_code == 302  # signed out
+
+
+SIGN_OUT_TOKEN = re.compile(r'action="/logout"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def test_each_session_signs_out_with_its_own_token_whoever_shares_its_name(csrf_app, school):
+    """The Sign out form in every signed-in page's header carries the session's own CSRF token (the tokens are
+    signed once a minute per session and remembered: csrf_tokens.py): two pupils called Dev L. each sign out with
+    their own page's form, and neither's token works for the other."""
+    twin = factories.make_pupil(school.ks1, "Dev", "L")
+    db.session.commit()
+    clients, tokens = {}, {}
+    for pupil in (school.pupil, twin):
+        client = clients[pupil.id] = csrf_app.test_client()
+        _sign_in_with_token(client, pupil)
+        html = client.get("/pupil/").get_data(as_text=True)
+        assert '<span class="who-name">Dev L.</span>' in html
+        tokens[pupil.id] = SIGN_OUT_TOKEN.search(html).group(1)
+    assert clients[twin.id].post("/logout", data={"csrf_token": tokens[school.pupil.id]}).status_code == 400
+    for pupil_id, client in clients.items():
+        assert client.post("/logout", data={"csrf_token": tokens[pupil_id]}).status_code == 302
+        assert client.get("/pupil/").status_code == 302, "still signed in after Sign out"
