@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_login import UserMixin
 
-from .database import Prepared
+from .database import Prepared, short_reads
 from .extensions import db
 from .models import PersonRules, School, SchoolClass, Trust, User, key_stage_for
 
@@ -163,17 +163,21 @@ def load(user_id: int) -> SignedIn | None:
     """The signed-in person with this id, or None when there is no such account. On a GET to a page that reads
     with the person (read_with_person), that read comes in the same statement; `keep_early_read` keeps it once
     the session has been found current."""
-    connection = db.session.connection()
+    reads = short_reads()  # a read request on a server: a connection of its own, not the session's
+    connection = db.session.connection() if reads is None else None
+    dialect = connection.dialect.name if reads is None else reads.engine.dialect.name
     page = _PAGE_READS.get(request.endpoint)
-    if page is not None and (request.method not in page[0].methods
-                             or page[0].only_on not in (None, connection.dialect.name)):
+    if page is not None and (request.method not in page[0].methods or page[0].only_on not in (None, dialect)):
         page = None
     if page is None:
-        rows = PERSON_WITH_CLASS.rows(connection, {"user_id": user_id})
+        statement, parameters = PERSON_WITH_CLASS, {"user_id": user_id}
+    else:
+        read, statement = page
+        values = request.view_args or {}
+        parameters = {**read.parameters(user_id, values), "user_id": user_id}
+    rows = statement.rows(connection, parameters) if reads is None else reads.rows(statement, parameters)
+    if page is None:
         return SignedIn(rows[0]) if rows else None
-    read, statement = page
-    values = request.view_args or {}
-    rows = statement.rows(connection, {**read.parameters(user_id, values), "user_id": user_id})
     if not rows:
         return None
     width = len(_PERSON_SELECT)

@@ -124,7 +124,8 @@ def test_a_short_read_that_fails_fails_as_sqlalchemy_says_and_a_dropped_connecti
                                                                                              monkeypatch):
     """The reads every page makes go to the driver's own cursor (database.Prepared.rows): a failure still comes
     as SQLAlchemy's error, which the pages that carry on without the database catch, and a connection the
-    server dropped is replaced for the next request rather than handed out broken (nothing pings it here)."""
+    server dropped is replaced rather than handed out broken (nothing pings it here): at once for a read
+    request's person, for the next request on the session's."""
     import sqlalchemy as sa
 
     from esafety import database, signed_in
@@ -141,14 +142,29 @@ def test_a_short_read_that_fails_fails_as_sqlalchemy_says_and_a_dropped_connecti
     if engine.dialect.name != "postgresql":
         return  # a file database cannot drop a connection
     server = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with server.connect() as connection:
-        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-    server.dispose()
+
+    def drop_every_connection():
+        with server.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+    # A read request reads the person on a connection of its own (database.ShortReads), kept for the next: when
+    # the server has dropped it, the read is made again on a new one and the page does not fail.
+    assert len(app.extensions["esafety_short_reads"].idle) == 1
+    drop_every_connection()
     with app.test_request_context("/pupil/"):
+        assert signed_in.load(school.pupil.id).display_name == school.pupil.display_name
+    # A request that writes reads on the session's connection: the drop fails that request, and the next
+    # request gets a new connection.
+    with app.test_request_context("/pupil/", method="POST"):
+        assert signed_in.load(school.pupil.id).display_name == school.pupil.display_name
+        db.session.commit()
+    drop_every_connection()
+    server.dispose()
+    with app.test_request_context("/pupil/", method="POST"):
         with pytest.raises(sa.exc.OperationalError) as dropped:
             signed_in.load(school.pupil.id)
         assert dropped.value.connection_invalidated
         db.session.rollback()
-    with app.test_request_context("/pupil/"):
+    with app.test_request_context("/pupil/", method="POST"):
         assert signed_in.load(school.pupil.id).display_name == school.pupil.display_name
