@@ -479,8 +479,26 @@ _CLOSE_ATTEMPT = (
     .where(QuizAttempt.id == sa.bindparam("attempt"), QuizAttempt.submitted_at.is_(None))
     .values(submitted_at=sa.bindparam("now"), score=sa.bindparam("score"), passed=sa.bindparam("passed"))
 )
-_CLOSE_ATTEMPT_LOCKING = tallies.locking_first(_CLOSE_ATTEMPT)  # PostgreSQL's: the pupil locked first
 _INSERT_RESPONSES = sa.insert(QuizResponse.__table__)
+_RESPONSE_COLUMNS = ("position", "question_id", "answer", "correct", "understanding")
+
+
+def _close_and_write_responses() -> Prepared:
+    """PostgreSQL's Finish in one statement: the pupil locked first (tallies.locking_first), the attempt closed
+    only if still open, and every response written for it, from one array per column (the SQL is the same
+    whatever the number of questions, so the server prepares it once); it gives 1 when it closed the attempt,
+    0 when another request had. Two statements, each a round trip, before."""
+    closed = tallies.locking_first(_CLOSE_ATTEMPT).returning(QuizAttempt.id).cte("closed")
+    table = QuizResponse.__table__
+    arrays = [sa.bindparam(name, type_=sa.ARRAY(table.c[name].type)) for name in _RESPONSE_COLUMNS]
+    rows = sa.func.unnest(*arrays).table_valued(*_RESPONSE_COLUMNS).render_derived(name="response")
+    written = sa.insert(table).from_select(
+        ["attempt_id", *_RESPONSE_COLUMNS], sa.select(closed.c.id, *(rows.c[name] for name in _RESPONSE_COLUMNS))
+    ).cte("written")
+    return Prepared(sa.select(sa.func.count()).select_from(closed).add_cte(written))
+
+
+_CLOSE_AND_WRITE_RESPONSES = _close_and_write_responses()
 
 
 def submit(attempt: QuizAttempt | AttemptInPlay, quiz) -> Verdict:
@@ -489,17 +507,23 @@ def submit(attempt: QuizAttempt | AttemptInPlay, quiz) -> Verdict:
     db.session.flush()
     now = utcnow()
     connection = db.session.connection()
-    # On PostgreSQL the UPDATE takes the pupil's lock itself (tallies.before_completion's, one round trip fewer).
-    close = _CLOSE_ATTEMPT_LOCKING if connection.dialect.name == "postgresql" else _CLOSE_ATTEMPT
-    closed = connection.execute(close, {"attempt": attempt.id, "now": now, "score": verdict.score,
-                                        "passed": verdict.passed, "pupil": attempt.pupil_id}).rowcount
+    closing = {"attempt": attempt.id, "now": now, "score": verdict.score, "passed": verdict.passed}
+    server = connection.dialect.name == "postgresql"
+    if server:
+        # The pupil's lock (tallies.before_completion's), the close and the responses: one statement.
+        closed = _CLOSE_AND_WRITE_RESPONSES.rows(connection, {
+            **closing, "pupil": attempt.pupil_id,
+            **{name: [getattr(r, name) for r in verdict.results] for name in _RESPONSE_COLUMNS[1:]},
+            "position": list(range(len(verdict.results)))})[0][0]
+    else:
+        closed = connection.execute(_CLOSE_ATTEMPT, closing).rowcount
     if not closed:
         if isinstance(attempt, QuizAttempt):
             db.session.refresh(attempt)  # another request submitted it first: its values
         return verdict
     # One INSERT of every response (not an ORM object each), and the attempt is told what was written rather
     # than read back.
-    if verdict.results:
+    if verdict.results and not server:
         connection.execute(_INSERT_RESPONSES, [
             {"attempt_id": attempt.id, "position": i, "question_id": r.question_id, "answer": r.answer,
              "correct": r.correct, "understanding": r.understanding}
