@@ -1,6 +1,7 @@
 """Friendly error pages: never a stack trace, always a way back."""
 
-from flask import Flask, Response, current_app, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,7 +16,12 @@ MESSAGES = {
     413: ("That was too big", "What you sent was too big. Try something shorter, or a smaller file (class lists up to 2 MB)."),
     429: ("Too many tries", "Please wait a few minutes before you try again. If you are stuck, ask a grown-up or your teacher."),
     500: ("Something went wrong on our side", "It was not your fault. Please try again in a moment."),
+    503: ("We cannot reach the school's records just now",
+          "It was not your fault. Please try again in a minute: what you saved before is safe."),
 }
+
+# The database cannot be reached or is busy (refused, dropped, locked, no free connection): a wait, not a fault.
+OUTAGES = (sa.exc.OperationalError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
 
 
 def render_error(code: int):
@@ -60,4 +66,10 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return render_error(InternalServerError.code)
+        if not isinstance(error, OUTAGES):
+            return render_error(InternalServerError.code)
+        if "_login_user" not in g:
+            # The database failed while reading who is signed in: the page is drawn signed out, rather than ask
+            # the database again and fail the error page too (the server's bare "Internal Server Error").
+            g._login_user = app.login_manager.anonymous_user()
+        return render_error(503)

@@ -77,6 +77,38 @@ def test_unexpected_error_shows_no_traceback(app, client):
     assert "It was not your fault" in body
 
 
+def test_a_database_outage_shows_every_signed_in_person_a_calm_page_and_then_passes(app, client, school, sign_in):
+    """When the database cannot be reached, a signed-in page (which must read who is signed in first) says so
+    calmly, as a 503 with no internals, rather than failing its own error page into the server's bare "Internal
+    Server Error"; once the database is back the same session carries on."""
+    import html
+
+    import sqlalchemy as sa
+
+    from esafety.extensions import db
+
+    with app.app_context():
+        engine = db.engine  # the requests' own engine
+
+    def refuse(*_args):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused: the server is down"))
+
+    for person, path in ((school.pupil, "/pupil/"), (school.pupil, "/pupil/lessons/ks2-safe/step/1"),
+                         (school.teacher, f"/teacher/classes/{school.ks2.id}")):
+        sign_in(client, person)
+        sa.event.listen(engine, "before_cursor_execute", refuse)
+        try:
+            response = client.get(path)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", refuse)
+        body = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 503, path
+        assert "We cannot reach the school's records just now" in body and "what you saved before is safe" in body
+        assert "connection refused" not in body and "Traceback" not in body and "SELECT" not in body
+        assert client.get(path).status_code == 200, path  # back: still signed in
+        client.post("/logout")
+
+
 def test_security_headers_on_every_page(client):
     """Strict CSP with no inline script and no other origins, nosniff, referrer policy, no framing."""
     for path in ("/", "/login", "/parents/", "/healthz", "/no/such/page"):
