@@ -5,8 +5,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 import fcntl
 import os
+import re
 import sqlite3
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
@@ -280,21 +282,27 @@ class Prepared:
             # text, JSON as text, booleans as integers); None where the driver's value is already that.
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                             for column in getattr(self.statement, "selected_columns", ()))
-            known = (compiled.string, compiled.positiontup if compiled.positional else None, processors, fixed,
-                     tuple(enumerate(results)) if any(results) else ())
+            sql, order, cursor = compiled.string, compiled.positiontup if compiled.positional else None, None
+            if dialect.driver == "psycopg" and order is None:
+                sql, order, cursor = _numbered(sql)
+            known = (sql, order, processors, fixed, tuple(enumerate(results)) if any(results) else (), cursor)
             self._by_dialect[dialect.name] = known
         return known
 
-    def _driver_parameters(self, dialect: sa.Dialect, parameters: dict) -> tuple[str, tuple | dict, tuple]:
-        sql, order, processors, fixed, results = self._compiled(dialect)
+    def _driver_parameters(self, dialect: sa.Dialect, parameters: dict) -> tuple[str, tuple | dict, tuple, Any]:
+        sql, order, processors, fixed, results, cursor = self._compiled(dialect)
         values = {name: processors[name](value) if name in processors else value
                   for name, value in {**fixed, **parameters}.items()}
-        return sql, tuple(values[name] for name in order) if order is not None else values, results
+        return sql, tuple(values[name] for name in order) if order is not None else values, results, cursor
 
-    def execute(self, connection: sa.Connection, parameters: dict) -> sa.CursorResult:
+    def execute(self, connection: sa.Connection, parameters: dict) -> None:
         """Run it with these values (every bind parameter without a value of its own, by name)."""
-        sql, values, _ = self._driver_parameters(connection.dialect, parameters)
-        return connection.exec_driver_sql(sql, values)
+        sql, values, _, cursor = self._driver_parameters(connection.dialect, parameters)
+        if cursor is None:
+            connection.exec_driver_sql(sql, values)
+        else:
+            _fetch(connection.dialect, connection.connection.dbapi_connection, connection.dispatch, connection,
+                   sql, values, connection.invalidate, cursor, fetch=False)
 
     def rows(self, connection: sa.Connection, parameters: dict) -> list[tuple]:
         """Run a select and give every row as a tuple, each value as SQLAlchemy would convert it, read from the
@@ -306,21 +314,42 @@ class Prepared:
         and a dropped connection is invalidated, as `connection.execute` would, so outage handling is the same.
         """
         dialect = connection.dialect
-        sql, values, results = self._driver_parameters(dialect, parameters)
+        sql, values, results, cursor = self._driver_parameters(dialect, parameters)
         return _converted(_fetch(dialect, connection.connection.dbapi_connection, connection.dispatch, connection,
-                                 sql, values, connection.invalidate), results)
+                                 sql, values, connection.invalidate, cursor), results)
+
+
+def _numbered(sql: str) -> tuple[str, tuple[str, ...], type]:
+    """A statement compiled for psycopg (`%(name)s` parameters) as PostgreSQL's own numbered parameters, with
+    the names in number order, and the cursor that sends them as they are. psycopg parses a statement's
+    parameters on every run and remembers only statements under 4 KB: the pupil home's union, a Finish's close
+    and its coverage upsert are longer, and parsing them again was a tenth of a Finish."""
+    from psycopg import RawCursor
+
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        if match.group(1) is None:
+            return "%"  # "%%": a literal percent sign
+        return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
+
+    return _PYFORMAT.sub(number, sql), tuple(numbers), RawCursor
+
+
+_PYFORMAT = re.compile(r"%\(([^)]+)\)s|%%")
 
 
 def _fetch(dialect: sa.Dialect, dbapi_connection, dispatch, connection: sa.Connection | None, sql: str, values,
-           invalidate) -> list:
-    """Run one statement on a driver connection and fetch its rows, seen by the cursor events of `dispatch`; a
-    driver error is raised as SQLAlchemy's, after `invalidate(error)` when the connection has dropped."""
-    cursor = dbapi_connection.cursor()
+           invalidate, cursor_class: Any = None, fetch: bool = True) -> list:
+    """Run one statement on a driver connection and fetch its rows (unless not `fetch`), seen by the cursor
+    events of `dispatch`; a driver error is raised as SQLAlchemy's, after `invalidate(error)` when the
+    connection has dropped. `cursor_class`: psycopg's RawCursor for a statement with numbered parameters."""
+    cursor = dbapi_connection.cursor() if cursor_class is None else cursor_class(dbapi_connection)
     try:
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
         cursor.execute(sql, values)
-        fetched = cursor.fetchall()
+        fetched = cursor.fetchall() if fetch else []
         if dispatch.after_cursor_execute:
             dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
     except dialect.loaded_dbapi.Error as error:
@@ -378,12 +407,12 @@ class ShortReads:
     def rows(self, statement: Prepared, parameters: dict) -> list[tuple]:
         """Prepared.rows on a connection of these, made once more on a new connection if the first had dropped."""
         dialect = self.engine.dialect
-        sql, values, results = statement._driver_parameters(dialect, parameters)
+        sql, values, results, cursor = statement._driver_parameters(dialect, parameters)
         for last_try in (False, True):
             connection, reused = self._take(fresh=last_try)
             try:
                 fetched = _fetch(dialect, connection.dbapi_connection, self.engine.dispatch, None, sql, values,
-                                 _ignore)
+                                 _ignore, cursor)
             except sa.exc.DBAPIError as error:
                 _close(connection)
                 if error.connection_invalidated and reused and not last_try:
