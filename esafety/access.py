@@ -5,15 +5,17 @@ signed-in person may touch inside it. Each answers 404 for anything else, so a g
 (not even that the object exists). Every blueprint imports its rules from here; none writes its own.
 """
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import abort
 from flask_login import current_user
 
 from .content import catalogue
+from .database import read_columns
 from .extensions import db
 from .learning import AttemptInPlay, attempt_in_play
-from .models import Concern, ParentLink, QuizAttempt, School, SchoolClass, User, class_teacher
+from .models import Concern, ParentLink, QuizAttempt, School, SchoolClass, User, class_teacher, school_label
 
 
 def my_classes(include_archived: bool = False) -> list[SchoolClass]:
@@ -126,11 +128,25 @@ def _my_attempt(quiz, attempt):
     return attempt
 
 
-def my_trust_schools() -> list[School]:
-    """The schools of this trust admin's trust, by name (the blueprint guard admits only trust admins). The
-    trust comes in the same query, so `current_user.trust` is then found without one of its own."""
-    return list(db.session.scalars(sa.select(School).options(so.joinedload(School.trust))
-                                   .where(School.trust_id == current_user.trust_id).order_by(School.name, School.id)))
+class TrustSchool(NamedTuple):
+    """A school as its trust's coverage page lists it: plain values (forty ORM entities cost a tenth of the
+    page)."""
+
+    id: int
+    name: str
+    town: str | None
+
+    @property
+    def display_name(self) -> str:
+        """As School.display_name."""
+        return school_label(self.name, self.town)
+
+
+def my_trust_schools() -> list[TrustSchool]:
+    """The schools of this trust admin's trust, by name (the blueprint guard admits only trust admins)."""
+    return [TrustSchool(*row) for row in read_columns(
+        sa.select(School.id, School.name, School.town).where(School.trust_id == current_user.trust_id)
+        .order_by(School.name, School.id), {})]
 
 
 def trust_school_or_404(school_id: int) -> School:

@@ -103,7 +103,12 @@ class School(db.Model):
     @property
     def display_name(self) -> str:
         """How pages name the school beside others (a chooser, a trust's table): with its town when it has one."""
-        return f"{self.name}, {self.town}" if self.town else self.name
+        return school_label(self.name, self.town)
+
+
+def school_label(name: str, town: str | None) -> str:
+    """A school's name beside others' (School.display_name), from its two columns."""
+    return f"{name}, {town}" if town else name
 
 
 class PersonRules:
