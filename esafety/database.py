@@ -322,8 +322,8 @@ class Prepared:
 def _numbered(sql: str) -> tuple[str, tuple[str, ...], type]:
     """A statement compiled for psycopg (`%(name)s` parameters) as PostgreSQL's own numbered parameters, with
     the names in number order, and the cursor that sends them as they are. psycopg parses a statement's
-    parameters on every run and remembers only statements under 4 KB: the pupil home's union, a Finish's close
-    and its coverage upsert are longer, and parsing them again was a tenth of a Finish."""
+    parameters on every run and remembers only statements under 4 KB: a Finish's coverage upsert is longer, and
+    parsing it again was a tenth of a Finish. Numbered, no statement is parsed on the way out."""
     from psycopg import RawCursor
 
     numbers: dict[str, int] = {}
