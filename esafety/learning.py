@@ -202,14 +202,15 @@ _HOME_PARTS = sa.union_all(
     .where(Assignment.class_id == sa.select(User.class_id).where(User.id == sa.bindparam("pupil_id"))
            .scalar_subquery().correlate(None)),
 )
-_HOME_READS = Prepared(_HOME_PARTS.order_by(*(sa.literal_column(position) for position in ("1", "9", "10", "11"))))
+_HOME_ORDER = (0, 8, 9, 10)  # the union's columns it is ordered by: part, then that part's own order
+_HOME_READS = Prepared(_HOME_PARTS.order_by(*(sa.literal_column(str(position + 1)) for position in _HOME_ORDER)))
 # On PostgreSQL the home's union comes in the signed-in person's own statement (signed_in.PageRead): one round
 # trip for the page, not two. On SQLite a statement costs no round trip, and the person's columns repeated on
 # every row cost more than they would save: the home reads its union itself there.
 _HOME_UNION = _HOME_PARTS.subquery("home")
 read_with_person("pupil.home", PageRead(
     tuple(_HOME_UNION.c), sa.true(), lambda pupil_id, values: ("home", pupil_id), many=True,
-    order_by=tuple(list(_HOME_UNION.c)[position] for position in (0, 8, 9, 10)),
+    order_by=tuple(list(_HOME_UNION.c)[position] for position in _HOME_ORDER),
     parameters=lambda pupil_id, values: {"pupil_id": pupil_id}, only_on="postgresql"))
 
 

@@ -121,13 +121,12 @@ def summaries_for_schools(school_ids, catalogue: Catalogue | None = None,
     # covers (a set intersection; an uncovered statement's share is 0): 40 schools once walked ~4,600 statements
     # three times over.
     frames = [(framework, [s for s, _ in statements], {s.id for s, _ in statements}) for framework, statements in shape]
+    share = progress.share
     for school_id, (pupils, covered) in counts.items():
         summaries[school_id] = items = []
         for framework, statements, ids in frames:
             reached = ids & covered.keys()
-            # progress.share of each, written out: a call per statement was a sixth of the trust page (4,600 of
-            # them for 40 schools). A school with stored tallies counts at least one pupil.
-            shares = sum([round(100 * covered[statement_id] / pupils) for statement_id in reached]) if pupils else 0
+            shares = sum([share(covered[statement_id], pupils) for statement_id in reached])
             items.append(progress.framework_summary(framework, statements, reached, shares, pupils))
     return {school_id: summaries[school_id] for school_id in school_ids}
 
